@@ -1,0 +1,16 @@
+"""HHCL for FastReID: fully unsupervised person re-ID as a FastReID plugin.
+
+``import hhcl`` patches FastReID 1.4.0 for today's Python/torch/numpy
+(:mod:`hhcl.compat`) and registers the plugin's parts in FastReID's
+registries (datasets, and later meta-architectures, heads and backbones).
+"""
+
+from . import compat
+
+compat.apply()
+
+from . import data  # noqa: E402  (registers datasets; needs the patches above)
+from .config import add_hhcl_config  # noqa: E402
+
+__all__ = ["add_hhcl_config", "compat", "data"]
+__version__ = "0.1.0"

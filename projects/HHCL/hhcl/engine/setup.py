@@ -1,0 +1,40 @@
+"""Building the run's config from the command line, the FastReID way."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import torch
+from fastreid.config import CfgNode, get_cfg
+from fastreid.engine import default_setup
+
+from ..config import add_hhcl_config
+
+
+def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
+    """FastReID defaults + the plugin's keys + the config file + overrides.
+
+    Unknown keys raise yacs's ``KeyError`` (``Non-existent config key``).
+    When the config asks for CUDA on a machine without it, the run falls back
+    to the CPU with a warning (and without AMP, which is much slower on CPU).
+    With ``for_run`` the output folder, logger and config dump are set up
+    (``default_setup``).
+    """
+    cfg = get_cfg()
+    add_hhcl_config(cfg)
+    if args.config_file:
+        cfg.merge_from_file(args.config_file)
+    cfg.merge_from_list(args.opts)
+    fell_back = cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available()
+    if fell_back:
+        cfg.MODEL.DEVICE = "cpu"
+        cfg.SOLVER.AMP.ENABLED = False
+    cfg.freeze()
+    if for_run:
+        default_setup(cfg, args)
+    if fell_back:
+        logging.getLogger("fastreid").warning(
+            "MODEL.DEVICE asks for CUDA but none is available: running on the CPU with "
+            "SOLVER.AMP.ENABLED False.")
+    return cfg

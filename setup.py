@@ -1,0 +1,23 @@
+"""HHCL for FastReID: the ``hhcl`` package lives in projects/HHCL/.
+
+FastReID 1.4.0 must be installed with ``pip install --no-deps fastreid==1.4.0``
+(its metadata pins torch 1.13.1); the Makefile does all of this.
+"""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+requirements = [line.strip() for line in (here / "requirements.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+
+setup(
+    name="hhcl-fastreid",
+    version="0.1.0",
+    description="Fully unsupervised person re-ID (HHCL, Cluster Contrast, HCT) as a FastReID plugin",
+    package_dir={"": "projects/HHCL"},
+    packages=find_packages("projects/HHCL"),
+    python_requires=">=3.10",
+    install_requires=requirements,
+)

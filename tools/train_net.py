@@ -1,0 +1,42 @@
+#!/usr/bin/env python
+"""Train and evaluate FastReID configs with the HHCL plugin.
+
+    python tools/train_net.py --config-file configs/Baselines/synth_bagtricks_R18.yml
+    python tools/train_net.py --config-file CONFIG --eval-only MODEL.WEIGHTS model_final.pth
+    python tools/train_net.py --config-file CONFIG --resume
+    python tools/train_net.py --config-file CONFIG --num-gpus 2
+"""
+
+import time
+
+import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
+from fastreid.engine import default_argument_parser, launch
+from fastreid.utils import comm
+from fastreid.utils.checkpoint import Checkpointer
+from hhcl.engine import BaselineTrainer, format_results_table, setup_cfg
+
+
+def main(args):
+    cfg = setup_cfg(args)
+    start = time.perf_counter()
+    if args.eval_only:
+        cfg.defrost()
+        cfg.MODEL.BACKBONE.PRETRAIN = False
+        model = BaselineTrainer.build_model(cfg)
+        Checkpointer(model).load(cfg.MODEL.WEIGHTS)
+        results = BaselineTrainer.test(cfg, model)
+    else:
+        trainer = BaselineTrainer(cfg)
+        trainer.resume_or_load(resume=args.resume)
+        results = trainer.train()
+    if comm.is_main_process():
+        minutes = (time.perf_counter() - start) / 60
+        print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:"),
+              flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    args = default_argument_parser().parse_args()
+    launch(main, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
+           dist_url=args.dist_url, args=(args,))
