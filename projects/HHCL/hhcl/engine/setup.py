@@ -8,6 +8,8 @@ import logging
 import torch
 from fastreid.config import CfgNode, get_cfg
 from fastreid.engine import default_setup
+from fastreid.utils import comm
+from fastreid.utils.logger import setup_logger
 
 from ..config import add_hhcl_config
 
@@ -19,7 +21,8 @@ def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
     When the config asks for CUDA on a machine without it, the run falls back
     to the CPU with a warning (and without AMP, which is much slower on CPU).
     With ``for_run`` the output folder, logger and config dump are set up
-    (``default_setup``).
+    (``default_setup``), and the plugin's
+    ``hhcl`` logger writes to the console and the run's log file.
     """
     cfg = get_cfg()
     add_hhcl_config(cfg)
@@ -33,6 +36,7 @@ def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
     cfg.freeze()
     if for_run:
         default_setup(cfg, args)
+        setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="hhcl")
     if fell_back:
         logging.getLogger("fastreid").warning(
             "MODEL.DEVICE asks for CUDA but none is available: running on the CPU with "

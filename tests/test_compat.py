@@ -1,0 +1,325 @@
+"""Each patch of hhcl.compat: the symptom without it, the behaviour with it."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from hhcl import compat
+
+from .conftest import run_python
+
+NO_CUDA = not torch.cuda.is_available()
+
+
+def test_apply_is_idempotent():
+    from fastreid.solver import build
+
+    patched = build.build_optimizer
+    compat.apply()
+    assert build.build_optimizer is patched
+    assert build.build_optimizer.__wrapped__.__module__ == "fastreid.solver.build"
+
+
+# Rows 1 and 2: import-time breakage, shown in fresh interpreters.
+def test_row1_fastreid_import_fails_without_mapping_alias():
+    # torch._six provided (row 2), collections.Mapping not (row 1):
+    result = run_python("import sys, types\n"
+                        "six = types.ModuleType('torch._six'); six.string_classes = (str, bytes)\n"
+                        "sys.modules['torch._six'] = six\n"
+                        "import fastreid.data")
+    assert result.returncode != 0
+    assert "cannot import name 'Mapping' from 'collections'" in result.stderr
+
+
+def test_row2_fastreid_import_fails_without_torch_six():
+    # collections.Mapping provided (row 1), torch._six not (row 2):
+    result = run_python("import collections, collections.abc\n"
+                        "collections.Mapping = collections.abc.Mapping\n"
+                        "import fastreid.data")
+    assert result.returncode != 0
+    assert "No module named 'torch._six'" in result.stderr
+
+
+def test_rows1_2_import_hhcl_makes_fastreid_importable():
+    result = run_python("import hhcl, fastreid.data, fastreid.evaluation.testing, fastreid.engine;"
+                        "print('ok')")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_row1_numpy_bool_alias_restored_when_missing(monkeypatch):
+    monkeypatch.delattr(np, "bool")
+    compat._patch_collections_and_numpy_aliases()
+    assert np.bool is bool
+
+
+# Row 3: DataLoaderX without CUDA.
+def _loader(init):
+    from fastreid.data.data_utils import DataLoaderX
+
+    loader = DataLoaderX.__new__(DataLoaderX)
+    init(loader, 0, dataset=[{"x": torch.tensor([float(i)])} for i in range(5)], batch_size=2,
+         pin_memory=True)
+    return loader
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="the symptom needs a machine without CUDA")
+def test_row3_original_data_loader_needs_cuda():
+    from fastreid.data.data_utils import DataLoaderX
+
+    with pytest.raises((RuntimeError, AssertionError)):
+        _loader(DataLoaderX.__init__.__wrapped__)
+
+
+def test_row3_data_loader_yields_cpu_batches():
+    from fastreid.data.data_utils import DataLoaderX
+
+    loader = _loader(DataLoaderX.__init__)
+    batches = [batch["x"] for batch in loader]
+    assert [b.flatten().tolist() for b in batches] == [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    if NO_CUDA:
+        assert loader.pin_memory is False
+        assert all(b.device.type == "cpu" for b in batches)
+
+
+# Row 4: no Cython compilation into site-packages.
+def test_row4_evaluator_never_compiles(monkeypatch):
+    from fastreid.config import get_cfg
+    from fastreid.evaluation import reid_evaluation
+
+    calls = []
+    monkeypatch.setattr(reid_evaluation, "compile_helper", lambda: calls.append("make"))
+    evaluator = reid_evaluation.ReidEvaluator(get_cfg(), num_query=1)
+    assert calls == []
+    type(evaluator)._compile_dependencies.__wrapped__(evaluator)  # the original would run make
+    assert calls == ["make"]
+
+
+# Row 5: AMP on the model's device.
+class _TinyModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 3)
+
+    def forward(self, data):
+        return {"loss": torch.nn.functional.cross_entropy(self.linear(data["x"]), data["y"])}
+
+
+def _batches():
+    generator = torch.Generator().manual_seed(0)
+    while True:
+        yield {"x": torch.randn(8, 4, generator=generator), "y": torch.arange(8) % 3}
+
+
+def test_row5_amp_trainer_steps_on_cpu():
+    from fastreid.engine.train_loop import AMPTrainer
+    from fastreid.utils.events import EventStorage
+
+    model = _TinyModel()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    trainer = AMPTrainer(model, _batches(), optimizer, None)
+    before = model.linear.weight.detach().clone()
+    with EventStorage(0):
+        trainer.iter = 0
+        trainer.run_step()
+    assert not torch.equal(before, model.linear.weight)
+    assert torch.isfinite(model.linear.weight).all()
+    if NO_CUDA:
+        with EventStorage(0), pytest.raises(AssertionError, match="CUDA is required"):
+            AMPTrainer.run_step.__wrapped__(trainer)
+
+
+# Row 6 (silent): the optimizer step must change the weights.
+def _optimizer_cfg():
+    from fastreid.config import get_cfg
+
+    cfg = get_cfg()
+    cfg.SOLVER.OPT = "Adam"
+    cfg.SOLVER.BASE_LR = 0.01
+    return cfg
+
+
+def _weights_after_steps(build_optimizer, steps=3):
+    torch.manual_seed(0)
+    model = _TinyModel()
+    optimizer, param_wrapper = build_optimizer(_optimizer_cfg(), model)
+    start = model.linear.weight.detach().clone()
+    grads_after_zero = []
+    for batch, _ in zip(_batches(), range(steps)):
+        optimizer.zero_grad()
+        grads_after_zero.append(float(model.linear.weight.grad.abs().sum()) if model.linear.weight.grad is not None else 0.0)
+        model(batch)["loss"].backward()
+        optimizer.step()
+    return start, model.linear.weight.detach().clone(), grads_after_zero
+
+
+def test_row6_unpatched_optimizer_never_moves_weights():
+    from fastreid.solver import build
+
+    start, end, _ = _weights_after_steps(build.build_optimizer.__wrapped__)
+    assert torch.equal(start, end)
+
+
+def test_row6_fastreid_optimizer_step_changes_weights():
+    from fastreid.engine import DefaultTrainer, defaults
+    from fastreid import solver
+    from fastreid.solver import build
+
+    assert solver.build_optimizer is build.build_optimizer is defaults.build_optimizer
+    start, end, grads_after_zero = _weights_after_steps(DefaultTrainer.build_optimizer)
+    assert not torch.equal(start, end)
+    assert grads_after_zero == [0.0, 0.0, 0.0]  # zero_grad really zeroes the shared buffer
+
+
+# Row 7: to_tensor on numpy 2.
+@pytest.mark.parametrize("mode", ["RGB", "L", "I", "F", "RGBA", "YCbCr", "P", "LA"])
+def test_row7_to_tensor_equals_original(mode):
+    from fastreid.data.transforms import functional
+
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 255, (5, 4, 3), dtype=np.uint8)).convert(mode)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = functional.to_tensor.__wrapped__(image)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = functional.to_tensor(image)
+    assert result.dtype == expected.dtype
+    assert torch.equal(result, expected)
+
+
+def test_row7_to_tensor_16_bit_image():
+    from fastreid.data.transforms import functional
+
+    values = np.array([[0, 1000], [30000, 7]], dtype=np.uint16)
+    image = Image.frombytes("I;16", (2, 2), values.tobytes())
+    with pytest.raises(ValueError):
+        functional.to_tensor.__wrapped__(image)
+    result = functional.to_tensor(image)
+    assert result.dtype == torch.int16
+    assert result[0].tolist() == values.tolist()
+
+
+def test_row7_to_tensor_binary_image():
+    from fastreid.data.transforms import functional, transforms
+
+    image = Image.fromarray(np.array([[0, 255], [255, 0]], dtype=np.uint8)).convert("1")
+    with pytest.raises(ValueError):
+        functional.to_tensor.__wrapped__(image)
+    result = transforms.to_tensor(image)
+    assert result.shape == (1, 2, 2)
+    assert result.flatten().tolist() == [0.0, 255.0, 255.0, 0.0]
+
+
+# Row 8: the test loader uses DATALOADER.NUM_WORKERS.
+def test_row8_test_loader_uses_configured_workers(tiny_synthetic):
+    from fastreid.config import get_cfg
+    from fastreid.engine import DefaultTrainer
+
+    cfg = get_cfg()
+    cfg.DATALOADER.NUM_WORKERS = 0
+    loader, num_query = DefaultTrainer.build_test_loader(cfg, "SyntheticSource")
+    assert loader.num_workers == 0
+    assert num_query > 0
+    original, _ = DefaultTrainer.build_test_loader.__wrapped__(DefaultTrainer, cfg, "SyntheticSource")
+    assert original.num_workers == 4
+
+
+# Row 9: checkpoint loading under weights_only.
+def test_row9_checkpoint_with_numpy_needs_explicit_trust(tmp_path, monkeypatch):
+    from fastreid.utils.checkpoint import Checkpointer
+
+    path = tmp_path / "converted.pth"
+    torch.save({"model": {"w": np.ones(3)}}, path)
+    checkpointer = Checkpointer(torch.nn.Linear(1, 1))
+    monkeypatch.delenv(compat.TRUST_CHECKPOINT_ENV, raising=False)
+    with pytest.raises(pickle.UnpicklingError, match=compat.TRUST_CHECKPOINT_ENV):
+        checkpointer._load_file(str(path))
+    monkeypatch.setenv(compat.TRUST_CHECKPOINT_ENV, "1")
+    assert checkpointer._load_file(str(path))["model"]["w"].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(pickle.UnpicklingError):
+        Checkpointer._load_file.__wrapped__(checkpointer, str(path))
+
+
+def test_row9_plain_checkpoint_loads_safely(tmp_path, monkeypatch):
+    from fastreid.utils.checkpoint import Checkpointer
+
+    monkeypatch.delenv(compat.TRUST_CHECKPOINT_ENV, raising=False)
+    path = tmp_path / "plain.pth"
+    torch.save({"model": {"w": torch.ones(2)}, "epoch": 3}, path)
+    loaded = Checkpointer(torch.nn.Linear(1, 1))._load_file(str(path))
+    assert loaded["epoch"] == 3 and torch.equal(loaded["model"]["w"], torch.ones(2))
+
+
+# Row 10: launch on CPU with gloo.
+def test_row10_launch_two_cpu_processes(tmp_path):
+    code = f"""
+import hhcl, torch, torch.distributed as dist
+from fastreid.engine import launch
+from fastreid.engine import defaults
+from fastreid.utils import comm
+
+def main(out):
+    total = torch.tensor([float(comm.get_rank() + 1)])
+    dist.all_reduce(total)
+    model = defaults.DistributedDataParallel(torch.nn.Linear(2, 2), device_ids=[comm.get_local_rank()])
+    open(f"{{out}}/rank{{comm.get_rank()}}", "w").write(f"{{dist.get_backend()}} {{total.item()}} {{comm.get_world_size()}}")
+
+if __name__ == "__main__":
+    launch(main, 2, dist_url="auto", args=("{tmp_path}",))
+"""
+    script = tmp_path / "launch_check.py"
+    script.write_text(code)
+    result = run_python(f"import runpy; runpy.run_path('{script}', run_name='__main__')", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    backend = "nccl" if not NO_CUDA else "gloo"
+    for rank in (0, 1):
+        assert (tmp_path / f"rank{rank}").read_text() == f"{backend} 3.0 2"
+
+
+@pytest.mark.skipif(not NO_CUDA, reason="the symptom needs a machine without CUDA")
+def test_row10_original_worker_asserts_cuda():
+    import sys
+
+    worker = sys.modules["fastreid.engine.launch"]._distributed_worker
+    with pytest.raises(AssertionError, match="cuda is not available"):
+        worker.__wrapped__(0, print, 2, 2, 0, "tcp://127.0.0.1:1", ())
+
+
+# Row 11: all_gather without TypedStorage.
+def test_row11_serialize_without_typed_storage(tmp_path):
+    import torch.distributed as dist
+    from fastreid.utils import comm
+
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path}/pg", rank=0, world_size=1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tensor = comm._serialize_to_tensor({"a": [1, 2]}, dist.group.WORLD)
+        assert pickle.loads(tensor.numpy().tobytes()) == {"a": [1, 2]}
+        torch.storage._set_always_warn_typed_storage_removal(True)  # torch warns once otherwise
+        with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+            comm._serialize_to_tensor.__wrapped__({"a": 1}, dist.group.WORLD)
+    finally:
+        torch.storage._set_always_warn_typed_storage_removal(False)
+        dist.destroy_process_group()
+
+
+# Row 12: Jaccard re-ranking distance on CPU.
+def test_row12_jaccard_distance_on_cpu():
+    from fastreid.utils import compute_dist
+
+    features = torch.nn.functional.normalize(torch.randn(30, 8, generator=torch.Generator().manual_seed(0)))
+    distances = compute_dist.build_dist(features[:10], features[10:], metric="jaccard", k1=5, k2=2)
+    reference = compute_dist.compute_jaccard_distance.__wrapped__(features, k1=5, k2=2, search_option=3)
+    assert distances.shape == (10, 20)
+    np.testing.assert_allclose(distances, reference[:10, 10:])
+    if NO_CUDA:
+        with pytest.raises(RuntimeError):
+            compute_dist.compute_jaccard_distance.__wrapped__(features, k1=5, k2=2, search_option=0)
