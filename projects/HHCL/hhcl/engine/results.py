@@ -21,5 +21,5 @@ def format_results_table(results: Mapping, title: str = "") -> str:
         per_dataset = {results.get("dataset", "test"): results}
     rows = [[name] + [f"{metrics[c]:.2f}" if c in metrics else "-" for c in METRIC_COLUMNS]
             for name, metrics in per_dataset.items()]
-    table = tabulate(rows, headers=("dataset",) + METRIC_COLUMNS, tablefmt="pipe")
+    table = tabulate(rows, headers=("dataset",) + METRIC_COLUMNS, tablefmt="pipe", disable_numparse=True)
     return f"{title}\n{table}" if title else table
