@@ -12,5 +12,7 @@ compat.apply()
 from . import data  # noqa: E402  (registers datasets; needs the patches above)
 from .config import add_hhcl_config  # noqa: E402
 
+data.install_clear_data_errors()
+
 __all__ = ["add_hhcl_config", "compat", "data"]
 __version__ = "0.1.0"

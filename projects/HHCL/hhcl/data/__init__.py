@@ -4,7 +4,6 @@ from .errors import install_clear_data_errors
 from .synthetic import SyntheticSource, SyntheticSpec, SyntheticTarget
 from .synthetic_config import dataset_kwargs, synthetic_specs_from_cfg
 
-install_clear_data_errors()
 
 __all__ = ["SyntheticSource", "SyntheticSpec", "SyntheticTarget", "dataset_kwargs",
            "install_clear_data_errors", "synthetic_specs_from_cfg"]

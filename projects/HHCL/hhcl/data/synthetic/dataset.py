@@ -11,7 +11,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.data.datasets.bases import ImageDataset
 from fastreid.utils import comm
 
-from .generate import GALLERY_DIR, QUERY_DIR, TRAIN_DIR, ensure_dataset
+from .generate import GALLERY_DIR, QUERY_DIR, TRAIN_DIR, dataset_folder, ensure_dataset
 from .spec import SOURCE_DEFAULTS, TARGET_DEFAULTS, SyntheticSpec
 
 _NAME_PATTERN = re.compile(r"(\d+)_c(\d)s")
@@ -36,8 +36,8 @@ class SyntheticPersons(ImageDataset):
         self.dataset_name = f"synth{self.variant}"
         if comm.is_main_process():
             ensure_dataset(root, self.spec, self.variant)
-        comm.synchronize()
-        self.dataset_dir = str(ensure_dataset(root, self.spec, self.variant))
+        comm.synchronize()  # the other ranks wait for rank 0 to generate it
+        self.dataset_dir = str(dataset_folder(root, self.spec, self.variant))
         train_dir, query_dir, gallery_dir = (os.path.join(self.dataset_dir, d)
                                              for d in (TRAIN_DIR, QUERY_DIR, GALLERY_DIR))
         self.check_before_run([train_dir, query_dir, gallery_dir])

@@ -18,6 +18,12 @@ from .world import (CLOTH_COLOURS, HAIR_COLOURS, SHOE_COLOURS, SKIN_TONES, VIEWP
 _SUPERSAMPLE = 2
 
 
+def _muted(rng: np.random.Generator, low: float, high: float) -> tuple[int, int, int]:
+    """A random, mostly greyish scene colour (walls and objects are dull)."""
+    colour = rng.uniform(low, high, 3)
+    return tuple(int(v) for v in colour.mean() + 0.45 * (colour - colour.mean()))
+
+
 @functools.lru_cache(maxsize=16)
 def camera_scene(scene_seed: int, height: int, width: int) -> np.ndarray:
     """The background a camera looks at (uint8, 1.25·height × 4·width × 3):
@@ -48,12 +54,6 @@ def camera_scene(scene_seed: int, height: int, width: int) -> np.ndarray:
         draw.line([x, horizon, x - (scene_w // 2 - x) // 3, scene_h],
                   fill=tuple(int(c * 0.8) for c in floor), width=2)
     return np.asarray(image)
-
-
-def _muted(rng: np.random.Generator, low: float, high: float) -> tuple[int, int, int]:
-    """A random, mostly greyish scene colour (walls and objects are dull)."""
-    colour = rng.uniform(low, high, 3)
-    return tuple(int(v) for v in colour.mean() + 0.45 * (colour - colour.mean()))
 
 
 def _rgb(colour: np.ndarray, rng: np.random.Generator, spread: float = 6.0) -> tuple[int, int, int]:
