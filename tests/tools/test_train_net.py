@@ -129,3 +129,14 @@ def test_missing_dataset_names_folder_and_variable(tmp_path):
     assert result.returncode != 0
     assert "DatasetNotFoundError" in result.stderr and "FASTREID_DATASETS" in result.stderr
     assert str(tmp_path / "empty") in result.stderr
+
+
+def test_two_cpu_processes_train_and_evaluate(tmp_path):
+    result = train_net("--config-file", CONFIG, "--num-gpus", "2", "--dist-url", "auto",
+                       "OUTPUT_DIR", str(tmp_path / "out"), *TINY_RUN, "SOLVER.MAX_EPOCH", "1",
+                       "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", datasets=tmp_path / "datasets")
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert any("World size: 2" in line for line in log_lines(result))
+    assert result.stdout.count("Final metrics") == 1  # only rank 0 reports
+    assert set(final_table(result.stdout)) == {"SyntheticSource", "SyntheticTarget"}
+    assert (tmp_path / "out" / "model_final.pth").is_file()
