@@ -364,12 +364,12 @@ def _distributed_worker(local_rank, main_func, world_size, num_gpus_per_machine,
     Same as upstream (which asserts CUDA, uses NCCL and ``set_device``), but
     uses gloo and no device when CUDA is unavailable, and ends the process
     group when ``main_func`` returns. Defined at module level so that the
-    processes spawned by ``launch`` import it (and so this module) by name.
+    processes spawned by ``launch`` import it by name, which imports the
+    ``hhcl`` package and so applies every patch in the child too.
     """
     import torch.distributed as dist
     from fastreid.utils import comm
 
-    apply()
     use_cuda = torch.cuda.is_available()
     global_rank = machine_rank * num_gpus_per_machine + local_rank
     dist.init_process_group(backend="nccl" if use_cuda else "gloo", init_method=dist_url,
