@@ -13,6 +13,7 @@ from hhcl.data import SyntheticSpec, synthetic_specs_from_cfg
     ({"images_per_camera": 1}, "IMAGES_PER_CAMERA"),
     ({"difficulty": 1.5}, "DIFFICULTY"),
     ({"num_train_ids": 0}, "NUM_TRAIN_IDS"),
+    ({"num_train_ids": 5000, "num_test_ids": 5000}, "at most 9999"),
     ({"image_size": (16, 8)}, "IMAGE_SIZE"),
 ])
 def test_invalid_options_name_the_key(change, key):

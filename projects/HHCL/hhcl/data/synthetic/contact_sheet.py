@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 from .generate import plan_images, render_planned

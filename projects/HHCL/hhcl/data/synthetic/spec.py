@@ -41,6 +41,8 @@ class SyntheticSpec:
         problems = []
         if self.num_train_ids < 1 or self.num_test_ids < 1:
             problems.append("NUM_TRAIN_IDS and NUM_TEST_IDS must be at least 1")
+        if self.num_train_ids + self.num_test_ids > 9999:
+            problems.append("NUM_TRAIN_IDS + NUM_TEST_IDS must be at most 9999 (4-digit Market-1501 ids)")
         if not 2 <= self.num_cameras <= 6:
             problems.append(f"NUM_CAMERAS must be in 2..6 (Market-1501 names), got {self.num_cameras}")
         if self.images_per_camera < 2:
