@@ -8,9 +8,32 @@ from .data.synthetic_config import add_synthetic_config
 
 
 def add_hhcl_config(cfg: CfgNode) -> None:
-    """Add the plugin's keys to a FastReID config (in place).
+    """Add the plugin's keys to a FastReID config (in place), with the HHCL
+    paper's defaults.
 
     ``DATASETS.SYNTH_SOURCE`` / ``DATASETS.SYNTH_TARGET``: options of the
     synthetic datasets (see :class:`hhcl.data.SyntheticSpec`).
+
+    ``HHCL.MEMORY`` (see :func:`hhcl.modeling.build_memory`):
+
+    * ``MODE``: ``hybrid`` (HHCL paper, default), ``hard_mean`` (HHCL public
+      release), ``mean`` / ``hard`` (Cluster Contrast);
+    * ``TEMP`` τ = 0.05; ``MOMENTUM`` m = 0.1 (weight of the old memory row);
+    * ``MU`` μ = 0.5, weight of the cluster-level loss (Eq. 2);
+    * ``NUM_INSTANCES`` K = 16 instance slots per cluster (``hybrid``; the
+      sampler's instances per identity);
+    * ``LABEL_SMOOTH`` = 0: label smoothing of the cluster-level
+      cross-entropies (the paper's "LS" row);
+    * ``LEGACY_WEIGHTING`` False: ``hard_mean`` with the release's effective
+      weighting ``μ·CE_hard + μ(1−μ)·CE_mean``.
     """
     add_synthetic_config(cfg)
+    cfg.HHCL = CfgNode()
+    cfg.HHCL.MEMORY = CfgNode()
+    cfg.HHCL.MEMORY.MODE = "hybrid"
+    cfg.HHCL.MEMORY.TEMP = 0.05
+    cfg.HHCL.MEMORY.MOMENTUM = 0.1
+    cfg.HHCL.MEMORY.MU = 0.5
+    cfg.HHCL.MEMORY.NUM_INSTANCES = 16
+    cfg.HHCL.MEMORY.LABEL_SMOOTH = 0.0
+    cfg.HHCL.MEMORY.LEGACY_WEIGHTING = False

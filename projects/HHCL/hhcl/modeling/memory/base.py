@@ -1,0 +1,165 @@
+"""What every cluster memory shares: state, re-initialisation, multi-process
+gathering, and loading a checkpoint of another size."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from .logits import CentroidLogits
+
+
+class ClusterMemory(nn.Module):
+    """Base of the memories: a centroid memory ``centroids`` (C×d) plus what
+    a mode adds. Subclasses implement :meth:`_losses`.
+
+    Calling ``memory(features, labels)`` returns named scalar losses whose sum
+    is the training loss. Logits use the memory as it was before the call;
+    this call's update (with the batch of every process, see :meth:`forward`)
+    is applied at the end of the backward of those losses, or right away when
+    no backward can follow (gradients disabled or features without grad).
+    Call ``forward`` once per backward.
+    """
+
+    #: Number of memories the mode keeps (each with its own update).
+    num_memories = 1
+
+    def __init__(self, num_features: int, num_clusters: int, temp: float = 0.05,
+                 momentum: float = 0.1, label_smooth: float = 0.0):
+        super().__init__()
+        if temp <= 0:
+            raise ValueError(f"HHCL.MEMORY.TEMP must be positive, got {temp}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"HHCL.MEMORY.MOMENTUM must be in [0, 1], got {momentum}")
+        if not 0.0 <= label_smooth < 1.0:
+            raise ValueError(f"HHCL.MEMORY.LABEL_SMOOTH must be in [0, 1), got {label_smooth}")
+        self.num_features = num_features
+        self.temp = temp
+        self.momentum = momentum
+        self.label_smooth = label_smooth
+        self.register_buffer("centroids", torch.zeros(num_clusters, num_features))
+        self.register_buffer("initialized", torch.tensor(False))
+
+    @property
+    def num_clusters(self) -> int:
+        return self.centroids.shape[0]
+
+    # ------------------------------------------------------------------ reset
+    @torch.no_grad()
+    def reset(self, features: torch.Tensor, labels: torch.Tensor,
+              generator: torch.Generator | None = None) -> None:
+        """Re-initialise from the features (N×d, L2-normalised) and pseudo
+        labels (N, ``-1`` = outlier, ignored) of the whole train set.
+
+        Centroid of cluster i = L2-normalised mean of its features; clusters
+        must be numbered 0..C−1 with none empty.
+        """
+        features, labels = self._check_reset_input(features, labels)
+        features = F.normalize(features.to(self.centroids), dim=1)
+        num_clusters = int(labels.max()) + 1
+        sums = torch.zeros((num_clusters, features.shape[1]), dtype=features.dtype,
+                           device=features.device).index_add_(0, labels, features)
+        self.centroids = F.normalize(sums, dim=1)
+        self._reset_extra(features, labels, num_clusters, generator)
+        self.initialized.fill_(True)
+
+    def _reset_extra(self, features: torch.Tensor, labels: torch.Tensor, num_clusters: int,
+                     generator: torch.Generator | None) -> None:
+        """Mode-specific re-initialisation (outliers already removed)."""
+
+    def _check_reset_input(self, features: torch.Tensor, labels: torch.Tensor):
+        if features.dim() != 2 or features.shape[1] != self.num_features:
+            raise ValueError(f"reset: features must be N×{self.num_features}, got {tuple(features.shape)}")
+        if labels.dim() != 1 or labels.shape[0] != features.shape[0]:
+            raise ValueError(f"reset: labels must be a vector of {features.shape[0]} pseudo labels, "
+                             f"got shape {tuple(labels.shape)}")
+        if not torch.isfinite(features).all():
+            raise ValueError("reset: features contain NaN or inf")
+        labels = labels.to(device=features.device, dtype=torch.long)
+        if (labels < -1).any():
+            raise ValueError("reset: pseudo labels must be >= -1 (-1 marks outliers)")
+        inliers = labels >= 0
+        if not inliers.any():
+            raise ValueError("reset: every sample is an outlier (no cluster to build a memory from); "
+                             "the clustering found 0 clusters")
+        labels = labels[inliers]
+        counts = torch.bincount(labels)
+        if (counts == 0).any():
+            empty = torch.nonzero(counts == 0).squeeze(1).tolist()[:10]
+            raise ValueError(f"reset: clusters must be numbered 0..C-1 without gaps; clusters {empty} "
+                             f"have no sample")
+        return features[inliers], labels
+
+    # --------------------------------------------------------------- forward
+    def forward(self, features: torch.Tensor, labels: torch.Tensor, update: bool = True) -> dict[str, torch.Tensor]:
+        """Named losses of the batch (features B×d, L2-normalised; labels in 0..C−1).
+
+        Memory math runs in the memory's dtype (float32) even under autocast.
+        With ``update`` the memory is updated with this batch — under
+        ``torch.distributed``, with the features and labels of every rank
+        gathered in rank order, so the memories stay identical on all ranks
+        and equal to those of one process that sees the whole batch.
+        """
+        if not bool(self.initialized):
+            raise RuntimeError("The memory is empty: call memory.reset(features, labels) with the "
+                               "clustered train-set features first.")
+        labels = labels.to(device=features.device, dtype=torch.long)
+        if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= self.num_clusters):
+            raise ValueError(f"labels must be in 0..{self.num_clusters - 1} (outliers are dropped "
+                             f"before training), got {int(labels.min())}..{int(labels.max())}")
+        with torch.autocast(device_type=features.device.type, enabled=False):
+            features = features.to(self.centroids.dtype)
+            updates = self._memory_updates(*_gather(features.detach(), labels)) if update else []
+            deferred = torch.is_grad_enabled() and features.requires_grad
+            callbacks = updates if (updates and deferred) else [None] * self.num_memories
+            losses = self._losses(features, labels, callbacks)
+            if not deferred:
+                for apply_update in updates:
+                    apply_update()
+        return losses
+
+    def _losses(self, features: torch.Tensor, labels: torch.Tensor,
+                on_backward: Sequence[Callable[[], None] | None]) -> dict[str, torch.Tensor]:
+        """The named losses; ``on_backward[i]`` (the update of the i-th memory,
+        or None) goes to the autograd function that reads the i-th memory, so
+        each memory changes only after its own gradient has been computed."""
+        raise NotImplementedError
+
+    def _memory_updates(self, features: torch.Tensor, labels: torch.Tensor) -> list[Callable[[], None]]:
+        """One in-place update per memory, with the (gathered) batch."""
+        raise NotImplementedError
+
+    def _centroid_cross_entropy(self, features: torch.Tensor, memory: torch.Tensor, labels: torch.Tensor,
+                                on_backward: Callable[[], None] | None) -> torch.Tensor:
+        """Cluster-level CE (HHCL Eq. 3), label-smoothed by ``label_smooth``."""
+        logits = CentroidLogits.apply(features, memory, on_backward)
+        return F.cross_entropy(logits / self.temp, labels, label_smoothing=self.label_smooth)
+
+    # ------------------------------------------------------------ checkpoint
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Memories of another size (another number of clusters) load: the
+        buffers take the checkpoint's shapes before the copy."""
+        for name, buffer in self._buffers.items():
+            incoming = state_dict.get(prefix + name)
+            if buffer is not None and incoming is not None and incoming.shape != buffer.shape:
+                self._buffers[name] = torch.empty(incoming.shape, dtype=buffer.dtype, device=buffer.device)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+
+def _gather(features: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch of every rank, concatenated in rank order (this rank's own
+    batch outside multi-process training)."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return features, labels
+    world = dist.get_world_size()
+    all_features = [torch.empty_like(features) for _ in range(world)]
+    all_labels = [torch.empty_like(labels) for _ in range(world)]
+    dist.all_gather(all_features, features.contiguous())
+    dist.all_gather(all_labels, labels.contiguous())
+    return torch.cat(all_features), torch.cat(all_labels)

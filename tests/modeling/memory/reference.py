@@ -1,0 +1,100 @@
+"""The memories written in the plainest loop form: per sample, per cluster,
+per slot. Used by the tests (float64, small sizes) and by
+benchmarks/bench_memory.py as the per-sample-loop baseline of the updates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def normalised(row: torch.Tensor) -> torch.Tensor:
+    return row / row.norm()
+
+
+def cross_entropy(logits: list[torch.Tensor], target: int, smoothing: float = 0.0) -> torch.Tensor:
+    """−(1−ε)·log p_target − ε/C·Σ_i log p_i, written out."""
+    top = max(float(v.detach()) for v in logits)
+    log_sum = top + torch.log(sum(torch.exp(v - top) for v in logits))
+    log_p = [v - log_sum for v in logits]
+    loss = -(1.0 - smoothing) * log_p[target]
+    if smoothing:
+        loss = loss - smoothing / len(logits) * sum(log_p)
+    return loss
+
+
+def centroid_loss(f: torch.Tensor, y: list[int], memory: torch.Tensor, temp: float, smoothing: float) -> torch.Tensor:
+    """Mean over samples of CE over ``f_j · M_i / τ`` (HHCL Eq. 3)."""
+    total = 0.0
+    for j in range(f.shape[0]):
+        logits = [torch.dot(f[j], memory[i]) / temp for i in range(memory.shape[0])]
+        total = total + cross_entropy(logits, y[j], smoothing)
+    return total / f.shape[0]
+
+
+def hard_instance_loss(f: torch.Tensor, y: list[int], instances: torch.Tensor, temp: float) -> torch.Tensor:
+    """HHCL Eq. 5–7: own cluster = least similar slot, others = most similar."""
+    total = 0.0
+    for j in range(f.shape[0]):
+        logits = []
+        for i in range(instances.shape[0]):
+            similarities = [torch.dot(f[j], instances[i, k]) for k in range(instances.shape[1])]
+            pick = min if i == y[j] else max
+            logits.append(pick(similarities, key=float) / temp)
+        total = total + cross_entropy(logits, y[j])
+    return total / f.shape[0]
+
+
+def sequential_update(memory: torch.Tensor, f: torch.Tensor, y: list[int], m: float) -> None:
+    for j in range(f.shape[0]):
+        memory[y[j]] = normalised(m * memory[y[j]] + (1 - m) * f[j])
+
+
+def hardest_update(memory: torch.Tensor, f: torch.Tensor, y: list[int], m: float) -> None:
+    for i in sorted(set(y)):
+        members = [j for j in range(f.shape[0]) if y[j] == i]
+        similarities = [float(torch.dot(f[j], memory[i])) for j in members]
+        hardest = members[similarities.index(min(similarities))]
+        memory[i] = normalised(m * memory[i] + (1 - m) * f[hardest])
+
+
+def mean_update(memory: torch.Tensor, f: torch.Tensor, y: list[int], m: float) -> None:
+    for i in sorted(set(y)):
+        members = [j for j in range(f.shape[0]) if y[j] == i]
+        mean = sum(f[j] for j in members) / len(members)
+        memory[i] = normalised(m * memory[i] + (1 - m) * mean)
+
+
+def instance_update(instances: torch.Tensor, f: torch.Tensor, y: list[int]) -> None:
+    for i in sorted(set(y)):
+        members = [j for j in range(f.shape[0]) if y[j] == i]
+        for slot, j in enumerate(members[:instances.shape[1]]):
+            instances[i, slot] = normalised(f[j])
+
+
+def reference_step(mode: str, state: dict[str, torch.Tensor], f: torch.Tensor, y: list[int], temp: float,
+                   momentum: float, mu: float, smoothing: float, legacy: bool):
+    """Losses (dict, autograd through ``f``) and the memory state after the
+    step's update, for ``mode``; ``state`` is not modified."""
+    new = {name: value.clone() for name, value in state.items()}
+    batch = f.detach()
+    if mode in ("mean", "hard"):
+        losses = {"loss_cluster": centroid_loss(f, y, state["centroids"], temp, smoothing)}
+        (sequential_update if mode == "mean" else hardest_update)(new["centroids"], batch, y, momentum)
+    elif mode == "hybrid":
+        losses = {"loss_cluster": mu * centroid_loss(f, y, state["centroids"], temp, smoothing),
+                  "loss_instance": (1 - mu) * hard_instance_loss(f, y, state["instances"], temp)}
+        mean_update(new["centroids"], batch, y, momentum)
+        instance_update(new["instances"], batch, y)
+    elif mode == "hard_mean":
+        mean_weight = mu * (1 - mu) if legacy else 1 - mu
+        losses = {"loss_hard": mu * centroid_loss(f, y, state["hard_centroids"], temp, smoothing),
+                  "loss_mean": mean_weight * centroid_loss(f, y, state["centroids"], temp, smoothing)}
+        hardest_update(new["hard_centroids"], batch, y, momentum)
+        mean_update(new["centroids"], batch, y, momentum)
+    else:
+        raise ValueError(mode)
+    assert all(math.isfinite(float(v)) for v in losses.values())
+    return losses, new
