@@ -42,7 +42,7 @@ def hard_instance_loss(f: torch.Tensor, y: list[int], instances: torch.Tensor, t
         for i in range(instances.shape[0]):
             similarities = [torch.dot(f[j], instances[i, k]) for k in range(instances.shape[1])]
             pick = min if i == y[j] else max
-            logits.append(pick(similarities, key=float) / temp)
+            logits.append(pick(similarities, key=lambda v: float(v.detach())) / temp)
         total = total + cross_entropy(logits, y[j])
     return total / f.shape[0]
 
@@ -96,5 +96,5 @@ def reference_step(mode: str, state: dict[str, torch.Tensor], f: torch.Tensor, y
         mean_update(new["centroids"], batch, y, momentum)
     else:
         raise ValueError(mode)
-    assert all(math.isfinite(float(v)) for v in losses.values())
+    assert all(math.isfinite(float(v.detach())) for v in losses.values())
     return losses, new
