@@ -1,0 +1,56 @@
+"""Sparse k-reciprocal Jaccard distance (Zhong et al. 2017, as in SpCL,
+Cluster Contrast and HHCL): DESIGN.md "Pseudo labels", steps 1–6."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import scipy.sparse
+
+from . import _kernels
+from .knn import as_float32_features, knn_search
+
+logger = logging.getLogger(__name__)
+
+
+def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 1.0,
+                     knn_index: str = "exact") -> scipy.sparse.csr_matrix:
+    """k-reciprocal Jaccard distances of L2-normalised features (N×d).
+
+    Returns an N×N float32 CSR matrix holding every pair with distance below
+    ``max_distance`` (zeros, the diagonal included, stored explicitly);
+    absent pairs are at least ``max_distance`` away (1 with the default).
+    Memory is O(N·k): the k1-NN lists, the sparse V and the kept pairs.
+
+    With fewer than ``k1`` samples every sample is a neighbour of every
+    other (k1 = N, k2 = min(k2, N)), with a warning.
+    """
+    features = as_float32_features(features)
+    n = features.shape[0]
+    if k1 < 1 or k2 < 1:
+        raise ValueError(f"k1 and k2 must be at least 1, got k1={k1}, k2={k2}")
+    if n < k1:
+        logger.warning(f"Jaccard distance: {n} samples, fewer than k1={k1}: using k1={n}")
+        k1 = n
+    k2 = min(k2, k1)
+    _, neighbours = knn_search(features, k1, knn_index)
+    return jaccard_from_neighbours(features, neighbours, k2, max_distance)
+
+
+def jaccard_from_neighbours(features: np.ndarray, neighbours: np.ndarray, k2: int,
+                            max_distance: float = 1.0) -> scipy.sparse.csr_matrix:
+    """Steps 2–6 of the definition given N(i) = ``neighbours[i]`` (N×k1,
+    closest first, as returned by a k1-NN search of the set against itself)."""
+    n, k1 = neighbours.shape
+    features = as_float32_features(features)
+    neighbours = np.ascontiguousarray(neighbours, dtype=np.int64)
+    if neighbours.min(initial=0) < 0 or neighbours.max(initial=0) >= n:
+        raise ValueError("neighbour indices must be in 0..N-1")
+    r1 = _kernels.reciprocal_neighbours(neighbours, k1)                         # R(i, k1)
+    rh = _kernels.reciprocal_neighbours(neighbours, int(np.around(k1 / 2)))    # R(i, round(k1/2))
+    v = _kernels.expanded_weights(features, r1, rh)                            # steps 3-4
+    if k2 > 1:
+        v = _kernels.query_expansion(neighbours, k2, v)                        # step 5
+    indptr, indices, values = _kernels.jaccard_from_weights(v, float(max_distance))  # step 6
+    return scipy.sparse.csr_matrix((values.astype(np.float32), indices, indptr), shape=(n, n))
