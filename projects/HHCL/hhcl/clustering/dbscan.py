@@ -39,6 +39,6 @@ def dbscan(dist: scipy.sparse.spmatrix | np.ndarray, eps: float, min_samples: in
     labels = relabel_by_first_appearance(labels)
     if labels.max(initial=-1) < 0:
         logger.warning(f"DBSCAN found 0 clusters: all {labels.size} samples are outliers at eps={eps}, "
-                       f"min_samples={min_samples}. Raise eps (HHCL.PSEUDO.EPS) or lower min_samples, or "
+                       f"min_samples={min_samples}. Raise eps or lower min_samples, or "
                        f"check that the features are meaningful.")
     return labels
