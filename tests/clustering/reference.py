@@ -32,7 +32,8 @@ def dense_jaccard(features: np.ndarray, neighbours: np.ndarray, k2: int) -> np.n
         members = sorted(expansion)
         if not members:
             continue
-        distance = 2 - 2 * features[i].astype(np.float32) @ features[members].astype(np.float32).T
+        x, y = features[i].astype(np.float32), features[members].astype(np.float32)
+        distance = (x ** 2).sum() + (y ** 2).sum(axis=1) - 2 * y @ x  # ‖x − y‖²
         weights = np.exp(-distance - (-distance).max())
         v[i, members] = weights / weights.sum()
     if k2 > 1:

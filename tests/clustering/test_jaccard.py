@@ -67,11 +67,11 @@ def test_public_function_with_its_own_exact_knn():
 
 def test_knn_matches_brute_force():
     features = identities(duplicates=0)
-    similarity, neighbours = knn_search(features, 10)
+    squared_distance, neighbours = knn_search(features, 10)
     reference = brute_force_neighbours(features, 10)
     x = features.astype(np.float64)
-    exact = np.take_along_axis(x @ x.T, reference, axis=1)
-    np.testing.assert_allclose(similarity, exact, atol=1e-5)
+    exact = np.take_along_axis(((x[:, None] - x[None]) ** 2).sum(-1), reference, axis=1)
+    np.testing.assert_allclose(squared_distance, exact, atol=1e-5)
     assert (neighbours == reference).mean() > 0.999
 
 
@@ -83,6 +83,13 @@ def test_max_distance_keeps_exactly_the_closer_pairs(max_distance):
     got = jaccard_from_neighbours(features, neighbours, 6, max_distance=max_distance)
     assert got.nnz == np.count_nonzero(expected < max_distance)
     np.testing.assert_allclose(densify(got, fill=max_distance), np.minimum(expected, max_distance), atol=1e-5)
+
+
+def test_unnormalised_features_use_true_squared_distances():
+    features = identities() * np.random.default_rng(1).uniform(0.5, 3.0, (1, 1)).astype(np.float32)
+    features = features * np.random.default_rng(2).uniform(0.5, 2.0, (len(features), 1)).astype(np.float32)
+    expected = dense_jaccard(features, brute_force_neighbours(features, 20), 6)
+    np.testing.assert_allclose(densify(jaccard_distance(features, k1=20, k2=6)), expected, atol=1e-5, rtol=0)
 
 
 def test_fewer_samples_than_k1(caplog):

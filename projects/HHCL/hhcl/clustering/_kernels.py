@@ -99,8 +99,10 @@ def _expanded_count(r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, counts, capacity):
 
 
 @numba.njit(cache=True, parallel=True)
-def _expanded_weights(features, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, indices, weights, capacity):
-    """Fill R*(i) (sorted) and V[i, j] = softmax_j(−‖f_i − f_j‖²) over it."""
+def _expanded_weights(features, squared_norms, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, indices, weights,
+                      capacity):
+    """Fill R*(i) (sorted) and V[i, j] = softmax_j(−‖f_i − f_j‖²) over it,
+    with ‖f_i − f_j‖² = ‖f_i‖² + ‖f_j‖² − 2 f_i·f_j (2 − 2 f_i·f_j when normalised)."""
     n, dim = features.shape
     for c in numba.prange(bounds.size - 1):
         in_r1 = np.full(n, -1, np.int64)
@@ -117,7 +119,7 @@ def _expanded_weights(features, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, 
                 dot = 0.0
                 for d in range(dim):
                     dot += np.float64(features[i, d]) * np.float64(features[j, d])
-                logits[a] = -(2.0 - 2.0 * dot)
+                logits[a] = -(squared_norms[i] + squared_norms[j] - 2.0 * dot)
                 top = max(top, logits[a])
             total = 0.0
             for a in range(size):
@@ -142,7 +144,9 @@ def expanded_weights(features: np.ndarray, r1: tuple, rh: tuple) -> tuple[np.nda
     np.cumsum(counts, out=indptr[1:])
     indices = np.empty(indptr[-1], np.int64)
     weights = np.empty(indptr[-1], np.float64)
-    _expanded_weights(features, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, indices, weights, capacity)
+    squared_norms = np.einsum("nd,nd->n", features.astype(np.float64), features.astype(np.float64))
+    _expanded_weights(features, squared_norms, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, indices, weights,
+                      capacity)
     return indptr, indices, weights
 
 

@@ -20,7 +20,7 @@ def agglomerative(features, labels: np.ndarray | None = None, merge_percent: flo
     The distance of two clusters A, B is their linkage distance (``min``: the
     closest pair of members, as BUC/HCT; ``average``: the mean over member
     pairs) plus ``size_penalty × (|A| + |B|)``, which keeps clusters balanced.
-    Distances are Euclidean between L2-normalised features and are taken over
+    Distances are Euclidean between the features and are taken over
     the edges of the k-NN graph (``k`` neighbours per sample), so clusters
     with no k-NN edge between them are never merged and no N×N matrix is
     formed. Pairs are merged in order of distance (union-find), skipping pairs
@@ -39,10 +39,10 @@ def agglomerative(features, labels: np.ndarray | None = None, merge_percent: flo
     if merges < 1 or num_clusters < 2:
         return labels
 
-    similarity, neighbours = knn_search(features, min(k + 1, n), knn_index)
+    squared_distance, neighbours = knn_search(features, min(k + 1, n), knn_index)
     rows = np.repeat(np.arange(n), neighbours.shape[1])
     a, b = labels[rows], labels[neighbours.ravel()]
-    distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * similarity.ravel().astype(np.float64)))
+    distance = np.sqrt(np.maximum(0.0, squared_distance.ravel().astype(np.float64)))
     between = a != b
     a, b, distance = np.minimum(a, b)[between], np.maximum(a, b)[between], distance[between]
     pairs = scipy.sparse.coo_matrix((np.ones_like(distance), (a, b)), shape=(num_clusters, num_clusters)).tocsr()

@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 1.0,
                      knn_index: str = "exact") -> scipy.sparse.csr_matrix:
-    """k-reciprocal Jaccard distances of L2-normalised features (N×d).
+    """k-reciprocal Jaccard distances of features (N×d; L2-normalised for
+    pseudo labels, raw for re-ranking with a Euclidean test metric).
 
     Returns an N×N float32 CSR matrix holding every pair with distance below
     ``max_distance`` (zeros, the diagonal included, stored explicitly);

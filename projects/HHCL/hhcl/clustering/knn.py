@@ -25,22 +25,22 @@ def as_float32_features(features) -> np.ndarray:
 
 
 def knn_search(features: np.ndarray, k: int, index: str = "exact") -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` most similar rows of each row by inner product (for
-    L2-normalised features: the k nearest by Euclidean distance), the row
-    itself included. Returns (similarities, indices), both N×k, closest first.
+    """The ``k`` nearest rows of each row by Euclidean distance, the row
+    itself included. Returns (squared distances, indices), both N×k, closest
+    first.
 
-    ``index``: ``exact`` (faiss ``IndexFlatIP``) or ``hnsw`` (approximate,
+    ``index``: ``exact`` (faiss ``IndexFlatL2``) or ``hnsw`` (approximate,
     ``IndexHNSWFlat`` with 32 links per node, for very large N).
     """
     n, dim = features.shape
     if index == "exact":
-        searcher = faiss.IndexFlatIP(dim)
+        searcher = faiss.IndexFlatL2(dim)
     elif index == "hnsw":
-        searcher = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        searcher = faiss.IndexHNSWFlat(dim, 32)
         searcher.hnsw.efConstruction = 80
         searcher.hnsw.efSearch = max(64, 2 * k)
     else:
         raise ValueError(f"Unknown k-NN index {index!r}; choose one of {', '.join(INDEXES)}")
     searcher.add(features)
-    similarities, indices = searcher.search(features, k)
-    return similarities, indices.astype(np.int64, copy=False)
+    squared_distances, indices = searcher.search(features, k)
+    return squared_distances, indices.astype(np.int64, copy=False)
