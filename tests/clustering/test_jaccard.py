@@ -92,6 +92,15 @@ def test_unnormalised_features_use_true_squared_distances():
     np.testing.assert_allclose(densify(jaccard_distance(features, k1=20, k2=6)), expected, atol=1e-5, rtol=0)
 
 
+def test_a_subset_of_rows():
+    features = identities()
+    rows = np.array([5, 0, 77, 300])
+    full = jaccard_distance(features, k1=20, k2=6)
+    part = jaccard_distance(features, k1=20, k2=6, rows=rows)
+    assert part.shape == (4, len(features))
+    np.testing.assert_array_equal(part.toarray(), full[rows].toarray())
+
+
 def test_fewer_samples_than_k1(caplog):
     features = identities(n_ids=3, per_id=(3, 4), duplicates=0, outliers=0)
     with caplog.at_level(logging.WARNING):

@@ -140,3 +140,18 @@ def test_two_cpu_processes_train_and_evaluate(tmp_path):
     assert result.stdout.count("Final metrics") == 1  # only rank 0 reports
     assert set(final_table(result.stdout)) == {"SyntheticSource", "SyntheticTarget"}
     assert (tmp_path / "out" / "model_final.pth").is_file()
+
+
+def test_eval_only_with_flip_aqe_and_rerank(trained, tmp_path):
+    result, out, datasets = trained
+    options = ("TEST.FLIP.ENABLED", "True", "TEST.AQE.ENABLED", "True", "TEST.AQE.QE_K", "3",
+               "TEST.RERANK.ENABLED", "True", "TEST.RERANK.K1", "10", "TEST.RERANK.K2", "3")
+    evaluation = train_net("--config-file", CONFIG, "--eval-only", "MODEL.WEIGHTS", str(out / "model_final.pth"),
+                           "OUTPUT_DIR", str(tmp_path), *TINY_RUN, *options, datasets=datasets)
+    assert evaluation.returncode == 0, evaluation.stderr[-5000:]
+    lines = log_lines(evaluation)
+    assert any("Test with AQE setting" in line for line in lines)
+    assert any("Test with rerank setting" in line for line in lines)
+    table = final_table(evaluation.stdout)
+    assert set(table) == {"SyntheticSource", "SyntheticTarget"}
+    assert table != final_table(result.stdout)  # the options change the ranking

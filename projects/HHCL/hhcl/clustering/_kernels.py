@@ -195,14 +195,15 @@ def query_expansion(neighbours: np.ndarray, k2: int, v: tuple) -> tuple[np.ndarr
 
 
 @numba.njit(cache=True, parallel=True)
-def _jaccard(v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, out_ptr, out_idx,
+def _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, out_ptr, out_idx,
              out_val, fill):
     n = v_ptr.size - 1
     for c in numba.prange(bounds.size - 1):
         shared = np.zeros(n, np.float64)
         stamp = np.full(n, -1, np.int64)
         touched = np.empty(n, np.int64)
-        for i in range(bounds[c], bounds[c + 1]):
+        for t in range(bounds[c], bounds[c + 1]):
+            i = rows[t]
             size = 0
             for p in range(v_ptr[i], v_ptr[i + 1]):
                 k = v_idx[p]
@@ -217,7 +218,7 @@ def _jaccard(v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, cou
                     shared[j] += min(vik, c_val[q])
             kept = 0
             members = np.sort(touched[:size]) if fill else touched[:size]
-            start = out_ptr[i] if fill else 0
+            start = out_ptr[t] if fill else 0
             for a in range(size):
                 j = members[a]
                 # d(i, i) = 0 exactly (S = Σ_k V[i,k] = 1 up to rounding)
@@ -228,29 +229,32 @@ def _jaccard(v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, cou
                         out_val[start + kept] = distance
                     kept += 1
             if not fill:
-                counts[i] = kept
+                counts[t] = kept
 
 
-def jaccard_from_weights(v: tuple, max_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def jaccard_from_weights(v: tuple, max_distance: float, rows: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """d_J(i, j) = 1 − S/(2 − S), S = Σ_k min(V[i,k], V[j,k]), clipped at 0,
-    for every pair sharing a column with d_J < max_distance, as CSR."""
+    for every pair sharing a column with d_J < max_distance, as CSR — for the
+    given ``rows`` only (all rows when None)."""
     v_ptr, v_idx, v_val = v
     n = v_ptr.size - 1
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
     # Column view of V: the rows holding each column.
     order = np.argsort(v_idx, kind="stable")
     c_idx = np.repeat(np.arange(n, dtype=np.int64), np.diff(v_ptr))[order]
     c_val = v_val[order]
     c_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(v_idx, minlength=n), out=c_ptr[1:])
-    bounds = _chunk_bounds(n)
-    counts = np.zeros(n, np.int64)
+    bounds = _chunk_bounds(rows.size)
+    counts = np.zeros(rows.size, np.int64)
     empty_i, empty_f = np.empty(0, np.int64), np.empty(0, np.float64)
-    _jaccard(v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, empty_i, empty_i, empty_f,
-             False)
-    indptr = np.zeros(n + 1, np.int64)
+    _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, empty_i, empty_i,
+             empty_f, False)
+    indptr = np.zeros(rows.size + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
     indices = np.empty(indptr[-1], np.int64)
     values = np.empty(indptr[-1], np.float64)
-    _jaccard(v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, indptr, indices, values,
+    _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, indptr, indices, values,
              True)
     return indptr, indices, values

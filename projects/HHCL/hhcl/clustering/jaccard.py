@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 1.0,
-                     knn_index: str = "exact") -> scipy.sparse.csr_matrix:
+                     knn_index: str = "exact", rows: np.ndarray | None = None) -> scipy.sparse.csr_matrix:
     """k-reciprocal Jaccard distances of features (N×d; L2-normalised for
     pseudo labels, raw for re-ranking with a Euclidean test metric).
 
@@ -23,6 +23,9 @@ def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 
     ``max_distance`` (zeros, the diagonal included, stored explicitly);
     absent pairs are at least ``max_distance`` away (1 with the default).
     Memory is O(N·k): the k1-NN lists, the sparse V and the kept pairs.
+    With ``rows``, only those rows are computed (a len(rows)×N matrix; the
+    neighbourhoods still come from all N samples): re-ranking needs only the
+    queries' rows.
 
     With fewer than ``k1`` samples every sample is a neighbour of every
     other (k1 = N, k2 = min(k2, N)), with a warning.
@@ -36,11 +39,11 @@ def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 
         k1 = n
     k2 = min(k2, k1)
     _, neighbours = knn_search(features, k1, knn_index)
-    return jaccard_from_neighbours(features, neighbours, k2, max_distance)
+    return jaccard_from_neighbours(features, neighbours, k2, max_distance, rows)
 
 
 def jaccard_from_neighbours(features: np.ndarray, neighbours: np.ndarray, k2: int,
-                            max_distance: float = 1.0) -> scipy.sparse.csr_matrix:
+                            max_distance: float = 1.0, rows: np.ndarray | None = None) -> scipy.sparse.csr_matrix:
     """Steps 2–6 of the definition given N(i) = ``neighbours[i]`` (N×k1,
     closest first, as returned by a k1-NN search of the set against itself)."""
     n, k1 = neighbours.shape
@@ -53,5 +56,5 @@ def jaccard_from_neighbours(features: np.ndarray, neighbours: np.ndarray, k2: in
     v = _kernels.expanded_weights(features, r1, rh)                            # steps 3-4
     if k2 > 1:
         v = _kernels.query_expansion(neighbours, k2, v)                        # step 5
-    indptr, indices, values = _kernels.jaccard_from_weights(v, float(max_distance))  # step 6
-    return scipy.sparse.csr_matrix((values.astype(np.float32), indices, indptr), shape=(n, n))
+    indptr, indices, values = _kernels.jaccard_from_weights(v, float(max_distance), rows)  # step 6
+    return scipy.sparse.csr_matrix((values.astype(np.float32), indices, indptr), shape=(indptr.size - 1, n))

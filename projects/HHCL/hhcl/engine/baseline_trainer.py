@@ -1,4 +1,4 @@
-"""FastReID's ``DefaultTrainer`` with the plugin's datasets wired in."""
+"""FastReID's ``DefaultTrainer`` with the plugin's datasets and evaluator wired in."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from fastreid.data import build_reid_train_loader
 from fastreid.engine import DefaultTrainer
 
 from ..data import dataset_kwargs
+from ..evaluation import ReidEvaluator
 
 
 class BaselineTrainer(DefaultTrainer):
     """Trains stock FastReID configs (``Baseline`` meta-architecture and any
     other registered one) exactly as ``DefaultTrainer`` does, passing the
-    synthetic datasets' options from the config to the dataset constructors."""
+    synthetic datasets' options from the config to the dataset constructors,
+    and evaluates with the plugin's :class:`~hhcl.evaluation.ReidEvaluator`
+    (FastReID's metrics, vectorised; re-ranking on CPU)."""
 
     @classmethod
     def build_train_loader(cls, cfg: CfgNode):
@@ -22,3 +25,8 @@ class BaselineTrainer(DefaultTrainer):
     @classmethod
     def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
         return super().build_test_loader(cfg, dataset_name, **dataset_kwargs(cfg, [dataset_name]))
+
+    @classmethod
+    def build_evaluator(cls, cfg: CfgNode, dataset_name: str, output_dir: str | None = None):
+        data_loader, num_query = cls.build_test_loader(cfg, dataset_name)
+        return data_loader, ReidEvaluator(cfg, num_query, output_dir)
