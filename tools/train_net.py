@@ -13,20 +13,21 @@ import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.engine import default_argument_parser, launch
 from fastreid.utils import comm
 from fastreid.utils.checkpoint import Checkpointer
-from hhcl.engine import BaselineTrainer, format_results_table, setup_cfg
+from hhcl.engine import format_results_table, setup_cfg, trainer_class
 
 
 def main(args):
     cfg = setup_cfg(args)
+    trainer_cls = trainer_class(cfg)
     start = time.perf_counter()
     if args.eval_only:
         cfg.defrost()
         cfg.MODEL.BACKBONE.PRETRAIN = False
-        model = BaselineTrainer.build_model(cfg)
+        model = trainer_cls.build_model(cfg)
         Checkpointer(model).load(cfg.MODEL.WEIGHTS)
-        results = BaselineTrainer.test(cfg, model)
+        results = trainer_cls.test(cfg, model)
     else:
-        trainer = BaselineTrainer(cfg)
+        trainer = trainer_cls(cfg)
         trainer.resume_or_load(resume=args.resume)
         results = trainer.train()
     if comm.is_main_process():

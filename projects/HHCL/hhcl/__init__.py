@@ -9,10 +9,10 @@ from . import compat
 
 compat.apply()
 
-from . import data  # noqa: E402  (registers datasets; needs the patches above)
+from . import data, modeling  # noqa: E402  (register datasets, model, head; need the patches above)
 from .config import add_hhcl_config  # noqa: E402
 
 data.install_clear_data_errors()
 
-__all__ = ["add_hhcl_config", "compat", "data"]
+__all__ = ["add_hhcl_config", "compat", "data", "modeling"]
 __version__ = "0.1.0"

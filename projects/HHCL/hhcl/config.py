@@ -26,6 +26,20 @@ def add_hhcl_config(cfg: CfgNode) -> None:
       cross-entropies (the paper's "LS" row);
     * ``LEGACY_WEIGHTING`` False: ``hard_mean`` with the release's effective
       weighting ``μ·CE_hard + μ(1−μ)·CE_mean``.
+
+    ``HHCL.ITERS_PER_EPOCH`` (200, the paper's): training steps between two
+    pseudo-label updates; ``HHCL.SEED`` (−1: random): seeds every random
+    stream of the run (samplers, memory slots, initialisation).
+
+    ``HHCL.PSEUDO`` (see :mod:`hhcl.clustering`):
+
+    * ``METHOD``: ``dbscan`` (k-reciprocal Jaccard + DBSCAN), ``agglomerative``
+      (one HCT/BUC merge stage per update) or ``ground_truth`` (supervised
+      upper bound);
+    * ``EVERY_N_EPOCHS`` 1; ``K1`` 30, ``K2`` 6, ``KNN_INDEX`` ``exact``;
+      ``EPS`` 0.6, ``MIN_SAMPLES`` 4 (DBSCAN);
+    * ``MERGE_PERCENT`` 0.07, ``LINKAGE`` ``min``, ``SIZE_PENALTY`` 0.003,
+      ``KNN`` 20 (agglomerative).
     """
     add_synthetic_config(cfg)
     cfg.HHCL = CfgNode()
@@ -37,3 +51,17 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     cfg.HHCL.MEMORY.NUM_INSTANCES = 16
     cfg.HHCL.MEMORY.LABEL_SMOOTH = 0.0
     cfg.HHCL.MEMORY.LEGACY_WEIGHTING = False
+    cfg.HHCL.ITERS_PER_EPOCH = 200
+    cfg.HHCL.SEED = -1
+    cfg.HHCL.PSEUDO = CfgNode()
+    cfg.HHCL.PSEUDO.METHOD = "dbscan"
+    cfg.HHCL.PSEUDO.EVERY_N_EPOCHS = 1
+    cfg.HHCL.PSEUDO.K1 = 30
+    cfg.HHCL.PSEUDO.K2 = 6
+    cfg.HHCL.PSEUDO.KNN_INDEX = "exact"
+    cfg.HHCL.PSEUDO.EPS = 0.6
+    cfg.HHCL.PSEUDO.MIN_SAMPLES = 4
+    cfg.HHCL.PSEUDO.MERGE_PERCENT = 0.07
+    cfg.HHCL.PSEUDO.LINKAGE = "min"
+    cfg.HHCL.PSEUDO.SIZE_PENALTY = 0.003
+    cfg.HHCL.PSEUDO.KNN = 20

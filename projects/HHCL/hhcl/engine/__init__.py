@@ -1,7 +1,18 @@
-"""Trainers and the helpers around them."""
+"""Trainers, the pseudo-label hook and the helpers around them."""
+
+from fastreid.config import CfgNode
 
 from .baseline_trainer import BaselineTrainer
+from .hhcl_trainer import HHCLTrainer
+from .pseudo_label_hook import PseudoLabelHook
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["BaselineTrainer", "format_results_table", "setup_cfg"]
+__all__ = ["BaselineTrainer", "HHCLTrainer", "PseudoLabelHook", "format_results_table", "setup_cfg",
+           "trainer_class"]
+
+
+def trainer_class(cfg: CfgNode) -> type:
+    """``HHCLTrainer`` for the ``HHCL`` meta-architecture, ``BaselineTrainer``
+    for stock FastReID models."""
+    return HHCLTrainer if cfg.MODEL.META_ARCHITECTURE == "HHCL" else BaselineTrainer

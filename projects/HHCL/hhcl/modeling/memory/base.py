@@ -140,14 +140,19 @@ class ClusterMemory(nn.Module):
         return F.cross_entropy(logits / self.temp, labels, label_smoothing=self.label_smooth)
 
     # ------------------------------------------------------------ checkpoint
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        """Memories of another size (another number of clusters) load: the
-        buffers take the checkpoint's shapes before the copy."""
+    def match_buffer_shapes(self, state_dict: dict, prefix: str = "") -> None:
+        """Give the buffers the shapes they have in ``state_dict`` (a memory of
+        another number of clusters), so that loading it copies instead of
+        failing or being skipped."""
         for name, buffer in self._buffers.items():
             incoming = state_dict.get(prefix + name)
             if buffer is not None and incoming is not None and incoming.shape != buffer.shape:
                 self._buffers[name] = torch.empty(incoming.shape, dtype=buffer.dtype, device=buffer.device)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Memories of another size (another number of clusters) load."""
+        self.match_buffer_shapes(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 

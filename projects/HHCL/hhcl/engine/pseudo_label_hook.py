@@ -1,0 +1,146 @@
+"""The pseudo-label hook: DESIGN "Data flow of one epoch", steps 1–4."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import torch
+from fastreid.config import CfgNode
+from fastreid.data import build_reid_test_loader, build_reid_train_loader
+from fastreid.data.common import CommDataset
+from fastreid.data.transforms import build_transforms
+from fastreid.engine.train_loop import HookBase
+from fastreid.utils.env import seed_all_rng
+
+from ..clustering import agglomerative, jaccard_dbscan, pseudo_label_quality
+from ..data import CameraAwareIdentitySampler
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("dbscan", "agglomerative", "ground_truth")
+
+
+class PseudoLabelHook(HookBase):
+    """Before every ``HHCL.PSEUDO.EVERY_N_EPOCHS``-th epoch: extract the
+    L2-normalised features of the whole train set (test transforms, eval
+    mode), cluster them (``HHCL.PSEUDO.METHOD``), drop the outliers, reset
+    the model's memory and give the trainer a new loader over the
+    pseudo-labelled images (camera-aware PK sampling).
+
+    The ground-truth identities of the train items are used only to log the
+    pseudo-label quality, except with ``METHOD ground_truth`` (the supervised
+    upper bound). Its state (the current pseudo labels) is checkpointed.
+    """
+
+    def __init__(self, cfg: CfgNode, train_items: list[tuple], seed: int):
+        if cfg.HHCL.PSEUDO.METHOD not in METHODS:
+            raise ValueError(f"Unknown HHCL.PSEUDO.METHOD {cfg.HHCL.PSEUDO.METHOD!r}; choose one of "
+                             f"{', '.join(METHODS)}")
+        self.cfg = cfg
+        self.items = train_items
+        self.seed = seed
+        _, self.true_ids = np.unique(np.array([str(item[1]) for item in train_items]), return_inverse=True)
+        self.labels: np.ndarray | None = None
+        self.labelled_epoch = -1
+
+    # ------------------------------------------------------------ checkpoint
+    def state_dict(self) -> dict:
+        labels = torch.as_tensor(self.labels if self.labels is not None else np.empty(0, np.int64))
+        return {"labels": labels, "epoch": self.labelled_epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        labels = state["labels"].numpy()
+        self.labels = labels if labels.size else None
+        self.labelled_epoch = int(state["epoch"])
+
+    # ----------------------------------------------------------------- hooks
+    def before_train(self) -> None:
+        due = self.trainer.start_epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0
+        if self.labels is not None and not due:
+            logger.info(f"Resuming with the pseudo labels of epoch {self.labelled_epoch} and the checkpointed memory")
+            self._install_loader(self.trainer.start_epoch)
+
+    def before_epoch(self) -> None:
+        epoch = self.trainer.epoch
+        if epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0 or self.labels is None:
+            self.update(epoch)
+
+    # ------------------------------------------------------------------ work
+    def update(self, epoch: int) -> None:
+        start = time.perf_counter()
+        features = self.extract_features()
+        extracted = time.perf_counter()
+        labels = self.cluster(features)
+        clustered = time.perf_counter()
+        if labels.max(initial=-1) < 0:
+            if self.labels is None:
+                raise RuntimeError(
+                    f"Epoch {epoch}: the clustering found no cluster (all {labels.size} images are outliers), "
+                    f"so there is nothing to train on. Raise HHCL.PSEUDO.EPS (now {self.cfg.HHCL.PSEUDO.EPS}) or "
+                    f"lower HHCL.PSEUDO.MIN_SAMPLES, or start from a better model (MODEL.WEIGHTS).")
+            logger.warning(f"Epoch {epoch}: the clustering found no cluster; keeping the pseudo labels and memory "
+                           f"of epoch {self.labelled_epoch}.")
+            return
+        self.labels, self.labelled_epoch = labels, epoch
+        generator = torch.Generator().manual_seed(self.seed + epoch)
+        memory = self._model().memory
+        memory.reset(features.to(memory.centroids.device), torch.from_numpy(labels), generator=generator)
+        self._install_loader(epoch)
+        self._log(epoch, labels, extract_s=extracted - start, cluster_s=clustered - extracted)
+
+    @torch.no_grad()
+    def extract_features(self) -> torch.Tensor:
+        """L2-normalised features of every train image, in item order."""
+        cfg = self.cfg
+        dataset = CommDataset(self.items, build_transforms(cfg, is_train=False), relabel=False)
+        loader, _ = build_reid_test_loader(test_set=dataset, test_batch_size=cfg.TEST.IMS_PER_BATCH, num_query=0,
+                                           num_workers=cfg.DATALOADER.NUM_WORKERS)
+        model = self.trainer.model
+        was_training = model.training
+        model.eval()
+        features, batches = [], len(loader)
+        try:
+            for index, batch in enumerate(loader):
+                features.append(model(batch).float().cpu())
+                if (index + 1) % max(1, batches // 5) == 0 or index + 1 == batches:
+                    logger.info(f"Extracting train features: {index + 1}/{batches} batches")
+        finally:
+            model.train(was_training)
+        return torch.nn.functional.normalize(torch.cat(features), dim=1)
+
+    def cluster(self, features: torch.Tensor) -> np.ndarray:
+        node = self.cfg.HHCL.PSEUDO
+        if node.METHOD == "ground_truth":
+            return self.true_ids.copy()
+        if node.METHOD == "agglomerative":
+            return agglomerative(features.numpy(), self.labels, merge_percent=node.MERGE_PERCENT,
+                                 linkage=node.LINKAGE, size_penalty=node.SIZE_PENALTY, k=node.KNN,
+                                 knn_index=node.KNN_INDEX)
+        return jaccard_dbscan(features.numpy(), eps=node.EPS, min_samples=node.MIN_SAMPLES, k1=node.K1, k2=node.K2,
+                              knn_index=node.KNN_INDEX)
+
+    def _install_loader(self, epoch: int) -> None:
+        # Augmentations draw from the global RNGs in the loader's prefetch
+        # thread: seeding them here makes each epoch's stream independent of
+        # how far the previous loader's thread had run.
+        seed_all_rng(self.seed + epoch)
+        items = [(path, int(label), camera) for (path, _, camera), label in zip(self.items, self.labels) if label >= 0]
+        train_set = CommDataset(items, build_transforms(self.cfg, is_train=True), relabel=True)
+        sampler = CameraAwareIdentitySampler(items, self.cfg.DATALOADER.NUM_INSTANCE, seed=self.seed + epoch)
+        self.trainer.set_train_loader(build_reid_train_loader(self.cfg, train_set=train_set, sampler=sampler))
+
+    def _model(self) -> torch.nn.Module:
+        model = self.trainer.model
+        return model.module if hasattr(model, "module") else model
+
+    def _log(self, epoch: int, labels: np.ndarray, extract_s: float, cluster_s: float) -> None:
+        quality = pseudo_label_quality(labels, self.true_ids)
+        self.trainer.storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
+                                         **{"time/extract_s": extract_s, "time/cluster_s": cluster_s},
+                                         smoothing_hint=False)
+        logger.info(f"Epoch {epoch} pseudo labels: {quality['num_clusters']} clusters, {quality['num_outliers']} "
+                    f"outliers of {labels.size}; precision {quality['pairwise_precision']:.3f}, recall "
+                    f"{quality['pairwise_recall']:.3f}, NMI {quality['nmi']:.3f}, ARI {quality['ari']:.3f} "
+                    f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")

@@ -1,0 +1,5 @@
+"""Heads registered in FastReID's REID_HEADS_REGISTRY."""
+
+from .embedding_head import HHCLEmbeddingHead
+
+__all__ = ["HHCLEmbeddingHead"]

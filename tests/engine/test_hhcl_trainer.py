@@ -1,0 +1,127 @@
+"""HHCLTrainer end to end on a tiny synthetic target set: clustering, memory
+reset, loader rebuild, evaluation, checkpoint, resume — and no ground truth
+reaching training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from fastreid.config import get_cfg
+
+from hhcl import add_hhcl_config
+from hhcl.engine import HHCLTrainer, hhcl_trainer
+
+from ..conftest import REPO
+
+TINY = [
+    "DATASETS.SYNTH_TARGET.NUM_TRAIN_IDS", "16", "DATASETS.SYNTH_TARGET.NUM_TEST_IDS", "6",
+    "DATASETS.SYNTH_TARGET.NUM_CAMERAS", "3", "DATASETS.SYNTH_TARGET.IMAGES_PER_CAMERA", "3",
+    "DATASETS.SYNTH_TARGET.IMAGE_SIZE", "[64, 32]", "DATASETS.SYNTH_TARGET.DIFFICULTY", "0.2",
+    "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]", "INPUT.PADDING.SIZE", "2",
+    "SOLVER.IMS_PER_BATCH", "16", "HHCL.ITERS_PER_EPOCH", "3", "SOLVER.MAX_EPOCH", "2",
+    "SOLVER.STEPS", "[1]", "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.IMS_PER_BATCH", "32",
+    "HHCL.PSEUDO.K1", "6", "HHCL.PSEUDO.K2", "2", "HHCL.PSEUDO.EPS", "0.8", "HHCL.PSEUDO.MIN_SAMPLES", "2",
+    "HHCL.SEED", "3",
+]
+
+
+def make_cfg(output_dir, *options):
+    output_dir.mkdir(parents=True, exist_ok=True)  # tools/train_net.py's default_setup does this
+    cfg = get_cfg()
+    add_hhcl_config(cfg)
+    cfg.merge_from_file(str(REPO / "configs/HHCL/synth.yml"))
+    cfg.merge_from_list(TINY + ["OUTPUT_DIR", str(output_dir)] + list(options))
+    return cfg
+
+
+class Recorder:
+    """Losses per step and pseudo labels per update of a trainer."""
+
+    def __init__(self, trainer):
+        self.labels = []
+        hook = trainer.pseudo_label_hook
+        update = hook.update
+
+        def recording_update(epoch):
+            update(epoch)
+            self.labels.append(hook.labels.copy())
+
+        hook.update = recording_update
+
+
+def train(cfg, resume=False):
+    trainer = HHCLTrainer(cfg)
+    recorder = Recorder(trainer)
+    trainer.resume_or_load(resume=resume)
+    results = trainer.train()
+    losses = {k: [v for v, _ in trainer.storage.history(k).values()] for k in ("loss_cluster", "loss_instance")}
+    return trainer, recorder, results, losses
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hhcl")
+    from fastreid.data import build
+
+    previous, build._root = build._root, str(root / "datasets")
+    try:
+        yield train(make_cfg(root / "out")), root
+    finally:
+        build._root = previous
+
+
+def test_two_epochs_cluster_train_evaluate_and_checkpoint(run):
+    (trainer, recorder, results, losses), root = run
+    assert len(recorder.labels) == 2                        # clustered before each epoch
+    assert all(labels.max() >= 1 for labels in recorder.labels)
+    assert len(losses["loss_cluster"]) == 2 * 3             # ITERS_PER_EPOCH steps per epoch
+    assert trainer.iters_per_epoch == 3 and trainer.max_iter == 6
+    assert set(results) >= {"Rank-1", "mAP", "mINP"}
+    memory = trainer.model.memory
+    assert memory.num_clusters == recorder.labels[-1].max() + 1
+    assert memory.instances.shape == (memory.num_clusters, 4, 512)
+    saved = torch.load(root / "out" / "model_final.pth", map_location="cpu", weights_only=True)
+    assert torch.equal(saved["model"]["memory.centroids"], memory.centroids)
+    assert np.array_equal(saved["pseudo_labels"]["labels"].numpy(), recorder.labels[-1])
+    history = trainer.storage.history("pseudo/num_clusters").values()
+    assert [int(v) for v, _ in history] == [int(labels.max()) + 1 for labels in recorder.labels]
+
+
+def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):
+    """Permuting the train set's true identities changes nothing: same losses,
+    same pseudo labels, same weights."""
+    (trainer, recorder, _, losses), root = run
+    load = hhcl_trainer.load_train_items
+
+    def permuted_identities(cfg):
+        items = load(cfg)
+        ids = sorted({item[1] for item in items})
+        shuffled = dict(zip(ids, np.random.default_rng(0).permutation(ids)))
+        return [(path, shuffled[pid], camera) for path, pid, camera in items]
+
+    monkeypatch.setattr(hhcl_trainer, "load_train_items", permuted_identities)
+    monkeypatch.setattr("fastreid.data.build._root", str(root / "datasets"))
+    other, other_recorder, _, other_losses = train(make_cfg(tmp_path / "permuted"))
+    assert other.pseudo_label_hook.true_ids.tolist() != trainer.pseudo_label_hook.true_ids.tolist()
+    assert other_losses == losses
+    for mine, theirs in zip(recorder.labels, other_recorder.labels, strict=True):
+        assert np.array_equal(mine, theirs)
+    for name, value in trainer.model.state_dict().items():
+        assert torch.equal(other.model.state_dict()[name], value), name
+
+
+def test_resume_keeps_pseudo_labels_and_memory(monkeypatch, tmp_path):
+    monkeypatch.setattr("fastreid.data.build._root", str(tmp_path / "datasets"))
+    first, first_recorder, _, _ = train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "1",
+                                                 "HHCL.PSEUDO.EVERY_N_EPOCHS", "2"))
+    resumed = HHCLTrainer(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "2", "HHCL.PSEUDO.EVERY_N_EPOCHS", "2"))
+    fresh_size = resumed.model.memory.num_clusters
+    resumed.resume_or_load(resume=True)
+    assert resumed.start_epoch == 1
+    memory = resumed.model.memory
+    assert memory.num_clusters == first.model.memory.num_clusters != fresh_size
+    assert torch.equal(memory.instances, first.model.memory.instances)
+    assert np.array_equal(resumed.pseudo_label_hook.labels, first_recorder.labels[-1])
+    resumed.train()  # epoch 1 is not a clustering epoch: trains on the restored labels
+    assert resumed.pseudo_label_hook.labelled_epoch == 0
