@@ -7,6 +7,8 @@
     python tools/train_net.py --config-file CONFIG --num-gpus 2
 """
 
+import json
+import os
 import time
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
@@ -31,7 +33,11 @@ def main(args):
         trainer.resume_or_load(resume=args.resume)
         results = trainer.train()
     if comm.is_main_process():
+        if results and not any(isinstance(v, dict) for v in results.values()):
+            results = {cfg.DATASETS.TESTS[0]: results}  # FastReID flattens a single test set's results
         minutes = (time.perf_counter() - start) / 60
+        with open(os.path.join(cfg.OUTPUT_DIR, "final_metrics.json"), "w") as f:
+            json.dump({"results": results, "minutes": minutes}, f, indent=2, default=float)
         print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:"),
               flush=True)
     return results

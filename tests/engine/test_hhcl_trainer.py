@@ -4,6 +4,8 @@ reaching training."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -86,6 +88,10 @@ def test_two_epochs_cluster_train_evaluate_and_checkpoint(run):
     assert np.array_equal(saved["pseudo_labels"]["labels"].numpy(), recorder.labels[-1])
     history = trainer.storage.history("pseudo/num_clusters").values()
     assert [int(v) for v, _ in history] == [int(labels.max()) + 1 for labels in recorder.labels]
+    records = [json.loads(line) for line in (root / "out" / "pseudo_labels.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [0, 1]
+    assert [r["num_clusters"] for r in records] == [int(labels.max()) + 1 for labels in recorder.labels]
+    assert all(0 <= r["pairwise_precision"] <= 1 and -1 <= r["ari"] <= 1 for r in records)
 
 
 def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 
 import numpy as np
@@ -12,6 +14,7 @@ from fastreid.data import build_reid_test_loader, build_reid_train_loader
 from fastreid.data.common import CommDataset
 from fastreid.data.transforms import build_transforms
 from fastreid.engine.train_loop import HookBase
+from fastreid.utils import comm
 from fastreid.utils.env import seed_all_rng
 
 from ..clustering import agglomerative, jaccard_dbscan, pseudo_label_quality
@@ -31,7 +34,8 @@ class PseudoLabelHook(HookBase):
 
     The ground-truth identities of the train items are used only to log the
     pseudo-label quality, except with ``METHOD ground_truth`` (the supervised
-    upper bound). Its state (the current pseudo labels) is checkpointed.
+    upper bound). Its state (the current pseudo labels) is checkpointed; the
+    quality of every update is also appended to ``OUTPUT_DIR/pseudo_labels.jsonl``.
     """
 
     def __init__(self, cfg: CfgNode, train_items: list[tuple], seed: int):
@@ -140,6 +144,10 @@ class PseudoLabelHook(HookBase):
         self.trainer.storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
                                          **{"time/extract_s": extract_s, "time/cluster_s": cluster_s},
                                          smoothing_hint=False)
+        if comm.is_main_process() and self.cfg.OUTPUT_DIR:
+            record = {"epoch": epoch, **quality, "extract_s": extract_s, "cluster_s": cluster_s}
+            with open(os.path.join(self.cfg.OUTPUT_DIR, "pseudo_labels.jsonl"), "a") as history:
+                history.write(json.dumps(record) + "\n")
         logger.info(f"Epoch {epoch} pseudo labels: {quality['num_clusters']} clusters, {quality['num_outliers']} "
                     f"outliers of {labels.size}; precision {quality['pairwise_precision']:.3f}, recall "
                     f"{quality['pairwise_recall']:.3f}, NMI {quality['nmi']:.3f}, ARI {quality['ari']:.3f} "
