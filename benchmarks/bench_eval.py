@@ -26,22 +26,14 @@ import torch
 import hhcl  # noqa: F401
 from hhcl.clustering import jaccard_dbscan
 from hhcl.evaluation import evaluate_rank, rerank_distance
+from memory_stats import memory_mb, reset_peak_memory
 
 NUM_QUERY, NUM_GALLERY, DIM, NUM_IDS, NUM_CAMS = 3368, 15913, 2048, 750, 6
 
 
-def memory_mb(field: str) -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
-
-
 def timed(function, *args, **kwargs):
     """(result, seconds, MB of peak memory above the memory at the start)."""
-    with open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
+    reset_peak_memory()
     before = memory_mb("VmRSS")
     start = time.perf_counter()
     result = function(*args, **kwargs)

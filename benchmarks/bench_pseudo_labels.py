@@ -30,6 +30,7 @@ import sys
 import time
 
 import numpy as np
+from memory_stats import memory_mb, reset_peak_memory
 
 DIM, PER_ID, GROUP, K1, K2, EPS, MIN_SAMPLES = 2048, 17, 4, 30, 6, 0.6, 4
 REFERENCE = {12936: ("Market-1501", 50.0, 2.6, 4.0, 0.7), 32621: ("MSMT17", 296.0, 12.3, 5.0, 2.0),
@@ -52,21 +53,6 @@ def identity_features(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     features[inliers:] = groups[outlier_groups] + 1.2 * rng.standard_normal((n - inliers, DIM), dtype=np.float32)
     features /= np.linalg.norm(features, axis=1, keepdims=True)
     return features, np.concatenate([ids, np.full(n - inliers, -1)])
-
-
-def memory_mb(field: str) -> float:
-    """``VmRSS`` (now) or ``VmHWM`` (peak since the last reset) of this process."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
-
-
-def reset_peak_memory() -> None:
-    """Restart the peak-RSS count here (Linux: ``5 > /proc/self/clear_refs``)."""
-    with open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
 
 
 def cpu_seconds() -> float:
