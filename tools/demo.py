@@ -47,8 +47,7 @@ def train_net(*args: str) -> dict:
 
 
 def target_metrics(final: dict) -> dict:
-    results = final["results"]
-    return results.get("SyntheticTarget", results)
+    return final["results"]["SyntheticTarget"]
 
 
 def pseudo_label_history(output_dir: Path) -> list[dict]:

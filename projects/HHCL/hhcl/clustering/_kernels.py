@@ -13,6 +13,20 @@ import numpy as np
 _CHUNKS_PER_THREAD = 8
 
 
+def _count_then_fill(num_rows: int, run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR output of a kernel run twice: ``run(counts, indptr, indices,
+    values, fill)`` first counts each row's entries (``fill`` False), then,
+    with the row offsets known, writes them."""
+    counts = np.zeros(num_rows, np.int64)
+    run(counts, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64), False)
+    indptr = np.zeros(num_rows + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(indptr[-1], np.int64)
+    values = np.empty(indptr[-1], np.float64)
+    run(counts, indptr, indices, values, True)
+    return indptr, indices, values
+
+
 def _chunk_bounds(n: int) -> np.ndarray:
     chunks = max(1, min(n, numba.get_num_threads() * _CHUNKS_PER_THREAD))
     return np.linspace(0, n, chunks + 1).astype(np.int64)
@@ -183,15 +197,7 @@ def query_expansion(neighbours: np.ndarray, k2: int, v: tuple) -> tuple[np.ndarr
     """V[i] ← mean of V[n] over the first k2 entries n of N(i), as CSR."""
     n = neighbours.shape[0]
     bounds = _chunk_bounds(n)
-    counts = np.zeros(n, np.int64)
-    empty_i, empty_f = np.empty(0, np.int64), np.empty(0, np.float64)
-    _query_expansion(neighbours, k2, *v, bounds, counts, empty_i, empty_i, empty_f, False)
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.empty(indptr[-1], np.int64)
-    values = np.empty(indptr[-1], np.float64)
-    _query_expansion(neighbours, k2, *v, bounds, counts, indptr, indices, values, True)
-    return indptr, indices, values
+    return _count_then_fill(n, lambda counts, *out: _query_expansion(neighbours, k2, *v, bounds, counts, *out))
 
 
 @numba.njit(cache=True, parallel=True)
@@ -247,14 +253,5 @@ def jaccard_from_weights(v: tuple, max_distance: float, rows: np.ndarray | None 
     c_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(v_idx, minlength=n), out=c_ptr[1:])
     bounds = _chunk_bounds(rows.size)
-    counts = np.zeros(rows.size, np.int64)
-    empty_i, empty_f = np.empty(0, np.int64), np.empty(0, np.float64)
-    _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, empty_i, empty_i,
-             empty_f, False)
-    indptr = np.zeros(rows.size + 1, np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.empty(indptr[-1], np.int64)
-    values = np.empty(indptr[-1], np.float64)
-    _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val, max_distance, bounds, counts, indptr, indices, values,
-             True)
-    return indptr, indices, values
+    return _count_then_fill(rows.size, lambda counts, *out: _jaccard(rows, v_ptr, v_idx, v_val, c_ptr, c_idx, c_val,
+                                                                     max_distance, bounds, counts, *out))

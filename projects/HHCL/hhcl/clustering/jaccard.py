@@ -39,18 +39,23 @@ def jaccard_distance(features, k1: int = 30, k2: int = 6, max_distance: float = 
         k1 = n
     k2 = min(k2, k1)
     _, neighbours = knn_search(features, k1, knn_index)
-    return jaccard_from_neighbours(features, neighbours, k2, max_distance, rows)
+    return _jaccard(features, neighbours, k2, max_distance, rows)
 
 
 def jaccard_from_neighbours(features: np.ndarray, neighbours: np.ndarray, k2: int,
                             max_distance: float = 1.0, rows: np.ndarray | None = None) -> scipy.sparse.csr_matrix:
     """Steps 2–6 of the definition given N(i) = ``neighbours[i]`` (N×k1,
     closest first, as returned by a k1-NN search of the set against itself)."""
-    n, k1 = neighbours.shape
-    features = as_float32_features(features)
     neighbours = np.ascontiguousarray(neighbours, dtype=np.int64)
-    if neighbours.min(initial=0) < 0 or neighbours.max(initial=0) >= n:
+    if neighbours.min(initial=0) < 0 or neighbours.max(initial=0) >= neighbours.shape[0]:
         raise ValueError("neighbour indices must be in 0..N-1")
+    return _jaccard(as_float32_features(features), neighbours, k2, max_distance, rows)
+
+
+def _jaccard(features: np.ndarray, neighbours: np.ndarray, k2: int, max_distance: float,
+             rows: np.ndarray | None) -> scipy.sparse.csr_matrix:
+    """Steps 2–6 on checked inputs (float32 features, int64 neighbours)."""
+    n, k1 = neighbours.shape
     r1 = _kernels.reciprocal_neighbours(neighbours, k1)                         # R(i, k1)
     rh = _kernels.reciprocal_neighbours(neighbours, int(np.around(k1 / 2)))    # R(i, round(k1/2))
     v = _kernels.expanded_weights(features, r1, rh)                            # steps 3-4

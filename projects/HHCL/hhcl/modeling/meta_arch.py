@@ -41,9 +41,6 @@ class HHCL(Baseline):
             return features
         return self.memory(features, batched_inputs["targets"].to(features.device))
 
-    def losses(self, outputs, gt_labels):
-        raise NotImplementedError("HHCL's losses come from its memory")
-
     def preprocess_image(self, batched_inputs) -> torch.Tensor:
         images = batched_inputs["images"] if isinstance(batched_inputs, dict) else batched_inputs
         return (images.to(self.device) - self.pixel_mean) / self.pixel_std

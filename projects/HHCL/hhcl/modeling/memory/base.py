@@ -3,6 +3,7 @@ gathering, and loading a checkpoint of another size."""
 
 from __future__ import annotations
 
+import abc
 from typing import Callable, Sequence
 
 import torch
@@ -13,7 +14,7 @@ from torch import nn
 from .logits import CentroidLogits
 
 
-class ClusterMemory(nn.Module):
+class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
     """Base of the memories: a centroid memory ``centroids`` (C×d) plus what
     a mode adds. Subclasses implement :meth:`_losses`.
 
@@ -122,16 +123,16 @@ class ClusterMemory(nn.Module):
                     apply_update()
         return losses
 
+    @abc.abstractmethod
     def _losses(self, features: torch.Tensor, labels: torch.Tensor,
                 on_backward: Sequence[Callable[[], None] | None]) -> dict[str, torch.Tensor]:
         """The named losses; ``on_backward[i]`` (the update of the i-th memory,
         or None) goes to the autograd function that reads the i-th memory, so
         each memory changes only after its own gradient has been computed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _memory_updates(self, features: torch.Tensor, labels: torch.Tensor) -> list[Callable[[], None]]:
         """One in-place update per memory, with the (gathered) batch."""
-        raise NotImplementedError
 
     def _centroid_cross_entropy(self, features: torch.Tensor, memory: torch.Tensor, labels: torch.Tensor,
                                 on_backward: Callable[[], None] | None) -> torch.Tensor:
