@@ -73,6 +73,19 @@ def reciprocal_neighbours(neighbours: np.ndarray, k: int) -> tuple[np.ndarray, n
     return indptr, indices
 
 
+@numba.njit(cache=True, parallel=True)
+def _squared_norms(features):
+    """‖f_i‖² per row, accumulated in float64 (no float64 copy of the features)."""
+    n, dim = features.shape
+    out = np.empty(n, np.float64)
+    for i in numba.prange(n):
+        total = 0.0
+        for d in range(dim):
+            total += np.float64(features[i, d]) * np.float64(features[i, d])
+        out[i] = total
+    return out
+
+
 @numba.njit(cache=True)
 def _expand_row(i, r1_ptr, r1_idx, rh_ptr, rh_idx, in_r1, in_set, buffer):
     """R*(i) into ``buffer`` (unsorted); returns its size."""
@@ -158,7 +171,7 @@ def expanded_weights(features: np.ndarray, r1: tuple, rh: tuple) -> tuple[np.nda
     np.cumsum(counts, out=indptr[1:])
     indices = np.empty(indptr[-1], np.int64)
     weights = np.empty(indptr[-1], np.float64)
-    squared_norms = np.einsum("nd,nd->n", features.astype(np.float64), features.astype(np.float64))
+    squared_norms = _squared_norms(features)
     _expanded_weights(features, squared_norms, r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, indptr, indices, weights,
                       capacity)
     return indptr, indices, weights
