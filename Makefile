@@ -1,4 +1,5 @@
-# make demo : train + evaluate on the embedded synthetic data (creates .venv on first use)
+# make demo : HHCL vs its starting models, the supervised upper bounds and the stock
+#             FastReID baseline on the embedded synthetic data (creates .venv on first use)
 # make test : the test suite (creates .venv on first use)
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt setup
 	touch $@
 
 demo: install
-	$(PY) tools/train_net.py --config-file configs/Baselines/synth_bagtricks_R18.yml
+	PYTHONUNBUFFERED=1 $(PY) tools/demo.py --output logs/demo
 
 test: install
 	$(PY) -m pytest tests -q

@@ -82,7 +82,7 @@ def test_two_epochs_cluster_train_evaluate_and_checkpoint(run):
     assert set(results) >= {"Rank-1", "mAP", "mINP"}
     memory = trainer.model.memory
     assert memory.num_clusters == recorder.labels[-1].max() + 1
-    assert memory.instances.shape == (memory.num_clusters, 4, 512)
+    assert memory.instances.shape == (memory.num_clusters, 4, 256)
     saved = torch.load(root / "out" / "model_final.pth", map_location="cpu", weights_only=True)
     assert torch.equal(saved["model"]["memory.centroids"], memory.centroids)
     assert np.array_equal(saved["pseudo_labels"]["labels"].numpy(), recorder.labels[-1])
@@ -92,6 +92,20 @@ def test_two_epochs_cluster_train_evaluate_and_checkpoint(run):
     assert [r["epoch"] for r in records] == [0, 1]
     assert [r["num_clusters"] for r in records] == [int(labels.max()) + 1 for labels in recorder.labels]
     assert all(0 <= r["pairwise_precision"] <= 1 and -1 <= r["ari"] <= 1 for r in records)
+
+
+def test_eval_only_model_is_the_model_training_starts_from(run, tmp_path):
+    """With HHCL.SEED, ``build_model`` (what ``--eval-only`` uses) gives the
+    trainer's initial weights: the demo's from-scratch starting model."""
+    cfg = make_cfg(tmp_path)
+    # Built first: a constructed trainer's loader thread draws from the global RNG.
+    rebuilt = HHCLTrainer.build_model(cfg).state_dict()
+    trainer = HHCLTrainer(cfg)
+    trainer.stop_train_loader()
+    initial = trainer.model.state_dict()
+    assert [k for k in initial if not torch.equal(initial[k], rebuilt[k])] == []
+    other_seed = HHCLTrainer.build_model(make_cfg(tmp_path, "HHCL.SEED", "4")).state_dict()
+    assert not all(torch.equal(initial[k], other_seed[k]) for k in initial)
 
 
 def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):

@@ -7,6 +7,7 @@ from fastreid.modeling import build_model
 from fastreid.modeling.backbones import BACKBONE_REGISTRY
 from fastreid.modeling.heads import REID_HEADS_REGISTRY
 from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
+from fastreid.utils.checkpoint import Checkpointer
 
 from hhcl import add_hhcl_config
 
@@ -27,17 +28,19 @@ def test_registered():
     assert META_ARCH_REGISTRY.get("HHCL")
 
 
-@pytest.mark.parametrize("backbone, dim", [("build_small_cnn_backbone", 256), ("build_resnet_backbone", 512)])
+@pytest.mark.parametrize("backbone, depth, dim", [("build_small_cnn_backbone", "50x", 256),
+                                                  ("build_resnet_backbone", "18x", 512)])
 @pytest.mark.parametrize("pool", ["GlobalAvgPool", "GeneralizedMeanPoolingP"])
-def test_model_gives_unit_features_and_memory_losses(backbone, dim, pool):
-    cfg = hhcl_cfg("MODEL.BACKBONE.NAME", backbone, "MODEL.BACKBONE.FEAT_DIM", str(dim), "MODEL.HEADS.POOL_LAYER", pool)
+def test_model_gives_unit_features_and_memory_losses(backbone, depth, dim, pool):
+    cfg = hhcl_cfg("MODEL.BACKBONE.NAME", backbone, "MODEL.BACKBONE.DEPTH", depth, "MODEL.BACKBONE.FEAT_DIM", str(dim),
+                   "MODEL.HEADS.POOL_LAYER", pool)
     model = build_model(cfg)
     model.eval()
     images = torch.rand(8, 3, 128, 64) * 255
     features = model({"images": images.clone()})
     assert features.shape == (8, dim)
     torch.testing.assert_close(features.norm(dim=1), torch.ones(8))
-    assert model.heads.bottleneck.bias.requires_grad is False     # BN neck with frozen bias
+    assert model.heads.bottleneck[0].bias.requires_grad is False     # BN neck with frozen bias
     model.memory.reset(features.detach(), torch.arange(8) % 4)
     model.train()
     losses = model({"images": images, "targets": torch.arange(8) % 4})
@@ -54,3 +57,29 @@ def test_optional_linear_embedding_and_bad_pooling():
     assert model.memory.num_features == 64
     with pytest.raises(ValueError, match="Unknown MODEL.HEADS.POOL_LAYER 'AvgPool'"):
         build_model(hhcl_cfg("MODEL.HEADS.POOL_LAYER", "AvgPool"))
+
+
+def test_a_stock_baseline_checkpoint_initialises_backbone_and_neck(tmp_path):
+    """HHCL from the source-trained baseline: every backbone and BN-neck
+    tensor of a FastReID ``Baseline`` (bagtricks head) loads; only the
+    memory (rebuilt by the pseudo-label hook) is missing."""
+    baseline_cfg = get_cfg()
+    add_hhcl_config(baseline_cfg)
+    baseline_cfg.merge_from_file(str(REPO / "configs/Baselines/synth_bagtricks_SmallCNN.yml"))
+    baseline_cfg.MODEL.HEADS.NUM_CLASSES = 10
+    baseline = build_model(baseline_cfg)
+    with torch.no_grad():
+        for tensor in baseline.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.uniform_(0.5, 1.5)
+    Checkpointer(baseline, save_dir=str(tmp_path)).save("baseline")
+    model = build_model(hhcl_cfg())
+    Checkpointer(model).load(str(tmp_path / "baseline.pth"))
+    expected = baseline.state_dict()
+    for key, value in model.state_dict().items():
+        if not key.startswith("memory."):
+            assert torch.equal(value, expected[key]), key
+    images = torch.rand(4, 3, 64, 32) * 255
+    model.eval(), baseline.eval()
+    torch.testing.assert_close(model({"images": images}),
+                               torch.nn.functional.normalize(baseline({"images": images}), dim=1))

@@ -14,6 +14,10 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     ``DATASETS.SYNTH_SOURCE`` / ``DATASETS.SYNTH_TARGET``: options of the
     synthetic datasets (see :class:`hhcl.data.SyntheticSpec`).
 
+    ``INPUT.COLOR_CAST`` (see :class:`hhcl.data.RandomColorCast`): ``ENABLED``
+    False, ``PROB`` 0.5, ``STRENGTH`` 0.2 — a random per-channel gain (white
+    balance) applied to training images after FastReID's own transforms.
+
     ``HHCL.MEMORY`` (see :func:`hhcl.modeling.build_memory`):
 
     * ``MODE``: ``hybrid`` (HHCL paper, default), ``hard_mean`` (HHCL public
@@ -42,6 +46,9 @@ def add_hhcl_config(cfg: CfgNode) -> None:
       ``KNN`` 20 (agglomerative).
     """
     add_synthetic_config(cfg)
+    cfg.INPUT.COLOR_CAST = CfgNode({"ENABLED": False})
+    cfg.INPUT.COLOR_CAST.PROB = 0.5
+    cfg.INPUT.COLOR_CAST.STRENGTH = 0.2
     cfg.HHCL = CfgNode()
     cfg.HHCL.MEMORY = CfgNode()
     cfg.HHCL.MEMORY.MODE = "hybrid"

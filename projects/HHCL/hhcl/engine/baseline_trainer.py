@@ -6,7 +6,7 @@ from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.engine import DefaultTrainer
 
-from ..data import dataset_kwargs
+from ..data import build_train_transforms, dataset_kwargs
 from ..evaluation import ReidEvaluator
 
 
@@ -19,7 +19,7 @@ class BaselineTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg: CfgNode):
-        return build_reid_train_loader(cfg, combineall=cfg.DATASETS.COMBINEALL,
+        return build_reid_train_loader(cfg, combineall=cfg.DATASETS.COMBINEALL, transforms=build_train_transforms(cfg),
                                        **dataset_kwargs(cfg, cfg.DATASETS.NAMES))
 
     @classmethod

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.data.common import CommDataset
 from fastreid.data.samplers import TrainingSampler
-from fastreid.data.transforms import build_transforms
 from fastreid.utils import comm
 from fastreid.utils.env import seed_all_rng
 
-from ..data import load_train_items
+from ..data import build_train_transforms, load_train_items
 from .baseline_trainer import BaselineTrainer
 from .checkpoint import MemoryCheckpointer
 from .pseudo_label_hook import PseudoLabelHook
@@ -35,12 +35,21 @@ class HHCLTrainer(BaselineTrainer):
         super().__init__(cfg)
 
     @classmethod
+    def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
+        """FastReID's model; with ``HHCL.SEED`` ≥ 0 its random initialisation
+        is seeded, so ``--eval-only`` without weights evaluates exactly the
+        model a training run starts from."""
+        if cfg.HHCL.SEED >= 0:
+            seed_all_rng(cfg.HHCL.SEED)
+        return super().build_model(cfg)
+
+    @classmethod
     def build_lr_scheduler(cls, cfg: CfgNode, optimizer, iters_per_epoch: int):
         return super().build_lr_scheduler(cfg, optimizer, cfg.HHCL.ITERS_PER_EPOCH)
 
     def build_train_loader(self, cfg: CfgNode):
         unlabelled = [(path, 0, camera) for path, _, camera in self.train_items]
-        train_set = CommDataset(unlabelled, build_transforms(cfg, is_train=True), relabel=True)
+        train_set = CommDataset(unlabelled, build_train_transforms(cfg), relabel=True)
         return build_reid_train_loader(cfg, train_set=train_set, sampler=TrainingSampler(len(train_set), seed=self.seed))
 
     def build_hooks(self):
@@ -54,10 +63,15 @@ class HHCLTrainer(BaselineTrainer):
                                                **self.scheduler)
         return [self.pseudo_label_hook] + super().build_hooks()
 
+    def stop_train_loader(self) -> None:
+        """Stop the current train loader's prefetch thread (idempotent): it
+        draws augmentations from the global RNGs while it runs."""
+        loader = self._trainer.data_loader
+        if hasattr(loader, "iter"):
+            loader.shutdown()
+
     def set_train_loader(self, loader) -> None:
         """Train on ``loader`` from the next step on (the old one is shut down)."""
-        old = self._trainer.data_loader
-        if hasattr(old, "iter"):
-            old.shutdown()
+        self.stop_train_loader()
         self._trainer.data_loader = loader
         self._trainer._data_loader_iter = iter(loader)

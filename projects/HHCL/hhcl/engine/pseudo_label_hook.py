@@ -18,11 +18,12 @@ from fastreid.utils import comm
 from fastreid.utils.env import seed_all_rng
 
 from ..clustering import agglomerative, jaccard_dbscan, pseudo_label_quality
-from ..data import CameraAwareIdentitySampler
+from ..data import CameraAwareIdentitySampler, build_train_transforms
 
 logger = logging.getLogger(__name__)
 
 METHODS = ("dbscan", "agglomerative", "ground_truth")
+PROGRESS_EVERY_S = 10.0
 
 
 class PseudoLabelHook(HookBase):
@@ -71,6 +72,9 @@ class PseudoLabelHook(HookBase):
         if epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0 or self.labels is None:
             self.update(epoch)
 
+    def after_train(self) -> None:
+        self.trainer.stop_train_loader()
+
     # ------------------------------------------------------------------ work
     def update(self, epoch: int) -> None:
         start = time.perf_counter()
@@ -104,12 +108,13 @@ class PseudoLabelHook(HookBase):
         model = self.trainer.model
         was_training = model.training
         model.eval()
-        features, batches = [], len(loader)
+        features, batches, last_report = [], len(loader), time.perf_counter()
         try:
             for index, batch in enumerate(loader):
                 features.append(model(batch).float().cpu())
-                if (index + 1) % max(1, batches // 5) == 0 or index + 1 == batches:
+                if time.perf_counter() - last_report >= PROGRESS_EVERY_S and index + 1 < batches:
                     logger.info(f"Extracting train features: {index + 1}/{batches} batches")
+                    last_report = time.perf_counter()
         finally:
             model.train(was_training)
         return torch.nn.functional.normalize(torch.cat(features), dim=1)
@@ -127,11 +132,12 @@ class PseudoLabelHook(HookBase):
 
     def _install_loader(self, epoch: int) -> None:
         # Augmentations draw from the global RNGs in the loader's prefetch
-        # thread: seeding them here makes each epoch's stream independent of
-        # how far the previous loader's thread had run.
+        # thread: stopping the running loader, then seeding, makes each
+        # epoch's stream independent of how far the previous one had run.
+        self.trainer.stop_train_loader()
         seed_all_rng(self.seed + epoch)
         items = [(path, int(label), camera) for (path, _, camera), label in zip(self.items, self.labels) if label >= 0]
-        train_set = CommDataset(items, build_transforms(self.cfg, is_train=True), relabel=True)
+        train_set = CommDataset(items, build_train_transforms(self.cfg), relabel=True)
         sampler = CameraAwareIdentitySampler(items, self.cfg.DATALOADER.NUM_INSTANCE, seed=self.seed + epoch)
         self.trainer.set_train_loader(build_reid_train_loader(self.cfg, train_set=train_set, sampler=sampler))
 

@@ -24,7 +24,9 @@ class HHCLEmbeddingHead(nn.Module):
             raise ValueError(f"Unknown MODEL.HEADS.POOL_LAYER {pool_type!r}; FastReID's pooling layers: "
                              f"{', '.join(pooling.__all__)}")
         self.pool_layer = getattr(pooling, pool_type)()
-        self.bottleneck = get_norm(norm_type, feat_dim, bias_freeze=True)
+        # A Sequential like FastReID's EmbeddingHead, so a Baseline checkpoint's
+        # BN neck (heads.bottleneck.0.*) initialises this one.
+        self.bottleneck = nn.Sequential(get_norm(norm_type, feat_dim, bias_freeze=True))
         self.embedding = nn.Linear(feat_dim, embedding_dim, bias=False) if embedding_dim > 0 else None
         self.out_features = embedding_dim if embedding_dim > 0 else feat_dim
 
