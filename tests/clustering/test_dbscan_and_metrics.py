@@ -92,7 +92,7 @@ def test_agglomerative_stage_equals_brute_force_on_a_complete_graph(linkage, pen
     labels = None
     for _ in range(3):  # three stages from singletons
         start = np.arange(len(features)) if labels is None else labels
-        merges = int(round(0.2 * (start.max() + 1)))
+        merges = int(0.2 * len(features))                     # a fixed share of the samples (BUC)
         expected = brute_force_merge(features, start, merges, linkage, penalty)
         labels = agglomerative(features, start, merge_percent=0.2, linkage=linkage, size_penalty=penalty,
                                k=len(features) - 1)
@@ -103,13 +103,13 @@ def test_agglomerative_stage_equals_brute_force_on_a_complete_graph(linkage, pen
 def test_agglomerative_recovers_identities():
     features, ids = identities(n_ids=30, per_id=(5, 8), noise=0.2, duplicates=0, outliers=0, seed=6,
                                return_ids=True)
-    labels = None
-    for _ in range(60):
-        labels = agglomerative(features, labels, merge_percent=0.07, k=10)
-        if labels.max() + 1 <= 30:
-            break
-    assert 28 <= labels.max() + 1 <= 30  # the last stage may merge 2 clusters at once
-    assert pseudo_label_quality(labels, ids)["ari"] > 0.9
+    per_stage = int(0.05 * len(features))
+    labels = np.arange(len(features))
+    while labels.max() + 1 - per_stage >= 30:                   # stop before a stage would go below 30
+        labels = agglomerative(features, labels, merge_percent=0.05, k=10)
+    assert 30 <= labels.max() + 1 < 30 + per_stage
+    quality = pseudo_label_quality(labels, ids)
+    assert quality["pairwise_precision"] > 0.95 and quality["ari"] > 0.85
 
 
 def test_quality_metrics_hand_computed():

@@ -28,11 +28,11 @@ TINY = [
 ]
 
 
-def make_cfg(output_dir, *options):
+def make_cfg(output_dir, *options, config="configs/HHCL/synth.yml"):
     output_dir.mkdir(parents=True, exist_ok=True)  # tools/train_net.py's default_setup does this
     cfg = get_cfg()
     add_hhcl_config(cfg)
-    cfg.merge_from_file(str(REPO / "configs/HHCL/synth.yml"))
+    cfg.merge_from_file(str(REPO / config))
     cfg.merge_from_list(TINY + ["OUTPUT_DIR", str(output_dir)] + list(options))
     return cfg
 
@@ -57,7 +57,8 @@ def train(cfg, resume=False):
     recorder = Recorder(trainer)
     trainer.resume_or_load(resume=resume)
     results = trainer.train()
-    losses = {k: [v for v, _ in trainer.storage.history(k).values()] for k in ("loss_cluster", "loss_instance")}
+    losses = {k: [v for v, _ in history.values()] for k, history in trainer.storage.histories().items()
+              if k.startswith("loss_") or k == "total_loss"}  # FastReID logs a single loss as total_loss only
     return trainer, recorder, results, losses
 
 
@@ -112,6 +113,19 @@ def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):
     """Permuting the train set's true identities changes nothing: same losses,
     same pseudo labels, same weights."""
     (trainer, recorder, _, losses), root = run
+    permute_train_identities(monkeypatch)
+    monkeypatch.setattr("fastreid.data.build._root", str(root / "datasets"))
+    other, other_recorder, _, other_losses = train(make_cfg(tmp_path / "permuted"))
+    assert other.pseudo_label_hook.true_ids.tolist() != trainer.pseudo_label_hook.true_ids.tolist()
+    assert other_losses == losses
+    for mine, theirs in zip(recorder.labels, other_recorder.labels, strict=True):
+        assert np.array_equal(mine, theirs)
+    for name, value in trainer.model.state_dict().items():
+        assert torch.equal(other.model.state_dict()[name], value), name
+
+
+def permute_train_identities(monkeypatch):
+    """Make the trainer see the train set with its true identities permuted."""
     load = hhcl_trainer.load_train_items
 
     def permuted_identities(cfg):
@@ -121,8 +135,22 @@ def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):
         return [(path, shuffled[pid], camera) for path, pid, camera in items]
 
     monkeypatch.setattr(hhcl_trainer, "load_train_items", permuted_identities)
-    monkeypatch.setattr("fastreid.data.build._root", str(root / "datasets"))
-    other, other_recorder, _, other_losses = train(make_cfg(tmp_path / "permuted"))
+
+
+def test_hct_merges_a_fixed_share_per_stage_and_never_sees_ground_truth(run, monkeypatch, tmp_path):
+    """HCT: batch-hard triplet loss on agglomerative pseudo labels, int(0.07 N)
+    merges per stage; permuting the true identities changes nothing."""
+    options = ["HHCL.PSEUDO.EVERY_N_EPOCHS", "1"]
+    trainer, recorder, results, losses = train(make_cfg(tmp_path / "hct", *options, config="configs/HCT/synth.yml"))
+    assert set(losses) == {"total_loss"} and len(losses["total_loss"]) == 2 * 3
+    assert not hasattr(trainer.model, "memory") and set(results) >= {"mAP", "Rank-1"}
+    images, per_stage = len(trainer.train_items), int(0.07 * len(trainer.train_items))
+    assert [labels.max() + 1 for labels in recorder.labels] == [images - per_stage, images - 2 * per_stage]
+    assert all((labels >= 0).all() for labels in recorder.labels)     # no outliers in hierarchical clustering
+
+    permute_train_identities(monkeypatch)
+    other, other_recorder, _, other_losses = train(make_cfg(tmp_path / "hct_permuted", *options,
+                                                            config="configs/HCT/synth.yml"))
     assert other.pseudo_label_hook.true_ids.tolist() != trainer.pseudo_label_hook.true_ids.tolist()
     assert other_losses == losses
     for mine, theirs in zip(recorder.labels, other_recorder.labels, strict=True):

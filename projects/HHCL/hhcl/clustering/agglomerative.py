@@ -14,8 +14,12 @@ LINKAGES = ("min", "average")
 def agglomerative(features, labels: np.ndarray | None = None, merge_percent: float = 0.07,
                   linkage: str = "min", size_penalty: float = 0.003, k: int = 20,
                   knn_index: str = "exact") -> np.ndarray:
-    """One merge stage: merge ``round(merge_percent × C)`` pairs of the current
-    clusters (``labels``, singletons when None), closest first.
+    """One merge stage: ``int(merge_percent × N)`` merges of the current
+    clusters (``labels``, singletons when None), closest first — N the number
+    of samples, so every stage merges the same number, as BUC
+    (``nums_to_merge = int(num_images × merge_percent)``) and HCT do:
+    ``1/merge_percent − 1`` stages take N singletons down to about
+    ``merge_percent × N`` clusters.
 
     The distance of two clusters A, B is their linkage distance (``min``: the
     closest pair of members, as BUC/HCT; ``average``: the mean over member
@@ -35,8 +39,8 @@ def agglomerative(features, labels: np.ndarray | None = None, merge_percent: flo
     if (labels < 0).any():
         raise ValueError("agglomerative clustering starts from a full partition: no -1 labels")
     num_clusters = int(labels.max()) + 1
-    merges = int(round(merge_percent * num_clusters))
-    if merges < 1 or num_clusters < 2:
+    merges = min(int(merge_percent * n), num_clusters - 1)
+    if merges < 1:
         return labels
 
     squared_distance, neighbours = knn_search(features, min(k + 1, n), knn_index)

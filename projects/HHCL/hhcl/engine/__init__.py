@@ -8,11 +8,14 @@ from .pseudo_label_hook import PseudoLabelHook
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["BaselineTrainer", "HHCLTrainer", "PseudoLabelHook", "format_results_table", "setup_cfg",
-           "trainer_class"]
+__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "BaselineTrainer", "HHCLTrainer", "PseudoLabelHook",
+           "format_results_table", "setup_cfg", "trainer_class"]
+
+#: Meta-architectures trained on pseudo labels by :class:`HHCLTrainer`.
+UNSUPERVISED_META_ARCHITECTURES = ("HHCL", "HCT")
 
 
 def trainer_class(cfg: CfgNode) -> type:
-    """``HHCLTrainer`` for the ``HHCL`` meta-architecture, ``BaselineTrainer``
-    for stock FastReID models."""
-    return HHCLTrainer if cfg.MODEL.META_ARCHITECTURE == "HHCL" else BaselineTrainer
+    """``HHCLTrainer`` for the clustering-based meta-architectures (``HHCL``,
+    ``HCT``), ``BaselineTrainer`` for stock FastReID models."""
+    return HHCLTrainer if cfg.MODEL.META_ARCHITECTURE in UNSUPERVISED_META_ARCHITECTURES else BaselineTrainer

@@ -93,8 +93,9 @@ class PseudoLabelHook(HookBase):
             return
         self.labels, self.labelled_epoch = labels, epoch
         generator = torch.Generator().manual_seed(self.seed + epoch)
-        memory = self._model().memory
-        memory.reset(features.to(memory.centroids.device), torch.from_numpy(labels), generator=generator)
+        memory = getattr(self._model(), "memory", None)  # HCT has none
+        if memory is not None:
+            memory.reset(features.to(memory.centroids.device), torch.from_numpy(labels), generator=generator)
         self._install_loader(epoch)
         self._log(epoch, labels, extract_s=extracted - start, cluster_s=clustered - extracted)
 

@@ -1,0 +1,32 @@
+"""The ``HCT`` meta-architecture: backbone + embedding head + batch-hard triplet loss."""
+
+from __future__ import annotations
+
+from fastreid.modeling.losses import triplet_loss
+from fastreid.modeling.meta_arch import META_ARCH_REGISTRY, Baseline
+
+from .meta_arch import HHCL
+
+
+@META_ARCH_REGISTRY.register()
+class HCT(Baseline):
+    """HCT (Zeng et al., CVPR 2020): any FastReID backbone and head
+    (``HHCLEmbeddingHead`` in the configs) trained with FastReID's own
+    batch-hard triplet loss (``MODEL.LOSSES.TRI``: margin 0.5 in the HCT
+    configs) on the pseudo labels of hierarchical clustering
+    (``HHCL.PSEUDO.METHOD agglomerative``), with PK sampling.
+
+    Training returns ``{"loss_triplet": ...}``; test returns the features.
+    No memory: the pseudo-label hook only relabels and rebuilds the loader.
+    """
+
+    preprocess_image = HHCL.preprocess_image
+
+    def forward(self, batched_inputs):
+        features = self.heads(self.backbone(self.preprocess_image(batched_inputs)))
+        if not self.training:
+            return features
+        targets = batched_inputs["targets"].to(features.device)
+        options = self.loss_kwargs["tri"]
+        loss = triplet_loss(features, targets, options["margin"], options["norm_feat"], options["hard_mining"])
+        return {"loss_triplet": loss * options["scale"]}
