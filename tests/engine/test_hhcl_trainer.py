@@ -95,6 +95,17 @@ def test_two_epochs_cluster_train_evaluate_and_checkpoint(run):
     assert all(0 <= r["pairwise_precision"] <= 1 and -1 <= r["ari"] <= 1 for r in records)
 
 
+def test_every_evaluation_and_pseudo_label_update_reaches_metrics_json(run):
+    """FastReID's writer used to drop both: evaluations end an epoch on a step
+    it had already written, pseudo labels are computed before the next one."""
+    _, root = run
+    lines = [json.loads(line) for line in (root / "out" / "metrics.json").read_text().splitlines()]
+    evaluated = [line["iteration"] for line in lines if "mAP" in line]
+    labelled = [line["iteration"] for line in lines if "pseudo/num_clusters" in line]
+    assert evaluated == [2, 5]                  # the last step of each 3-step epoch (TEST.EVAL_PERIOD 1)
+    assert labelled == [0, 3]                   # the first step of each epoch
+
+
 def test_eval_only_model_is_the_model_training_starts_from(run, tmp_path):
     """With HHCL.SEED, ``build_model`` (what ``--eval-only`` uses) gives the
     trainer's initial weights: the demo's from-scratch starting model."""

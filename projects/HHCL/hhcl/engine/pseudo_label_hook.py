@@ -148,6 +148,9 @@ class PseudoLabelHook(HookBase):
 
     def _log(self, epoch: int, labels: np.ndarray, extract_s: float, cluster_s: float) -> None:
         quality = pseudo_label_quality(labels, self.true_ids)
+        # Recorded at the epoch's first step: the storage still points at the
+        # previous epoch's last step, which the writers have already written.
+        self.trainer.storage.iter = self.trainer.iter
         self.trainer.storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
                                          **{"time/extract_s": extract_s, "time/cluster_s": cluster_s},
                                          smoothing_hint=False)
