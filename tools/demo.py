@@ -24,26 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from launch_runs import train_net
 from tabulate import tabulate
 
-REPO = Path(__file__).resolve().parents[1]
 BASELINE_CONFIG = "configs/Baselines/synth_bagtricks_SmallCNN.yml"
 HHCL_CONFIG = "configs/HHCL/synth.yml"
 METRICS = ("mAP", "Rank-1", "Rank-5", "Rank-10", "mINP")
-
-
-def train_net(config: str, output_dir: Path, *options: str) -> dict:
-    """Run tools/train_net.py (its output goes to the console); return its
-    final metrics (``final_metrics.json``)."""
-    command = [sys.executable, str(REPO / "tools/train_net.py"), "--config-file", config, *options,
-               "OUTPUT_DIR", str(output_dir)]
-    subprocess.run(command, check=True, cwd=REPO)
-    return json.loads((output_dir / "final_metrics.json").read_text())
 
 
 def epoch_options(epochs: int | None, step_fraction: float) -> list[str]:

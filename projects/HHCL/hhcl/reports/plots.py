@@ -1,0 +1,52 @@
+"""PNG plots of several runs: mAP and pseudo-label quality per epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+
+from .runs import RunSummary  # noqa: E402
+
+
+def _label(run: RunSummary) -> str:
+    return f"{run.method}, {run.backbone}, {run.init}"
+
+
+def plot_map(runs: list[RunSummary], dataset: str, path: str | Path) -> Path:
+    """mAP on ``dataset`` at every evaluation of every run."""
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for run in runs:
+        series = run.evaluations.get(dataset, [])
+        if series:
+            axes.plot(*zip(*series), marker="o", label=_label(run))
+    axes.set(xlabel="epoch", ylabel="mAP (%)", title=f"mAP on {dataset}")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_pseudo_labels(runs: list[RunSummary], path: str | Path) -> Path:
+    """Pairwise precision, ARI and number of clusters of every pseudo-label
+    update of the runs that have them."""
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    for run in runs:
+        if not run.pseudo_labels:
+            continue
+        epochs = [record["epoch"] for record in run.pseudo_labels]
+        for ax, key in zip(axes, ("pairwise_precision", "ari", "num_clusters")):
+            ax.plot(epochs, [record[key] for record in run.pseudo_labels], label=_label(run))
+    for ax, title in zip(axes, ("pairwise precision", "ARI", "clusters")):
+        ax.set(xlabel="epoch", title=title)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)

@@ -1,0 +1,54 @@
+#!/usr/bin/env python
+"""Compare finished runs (or run configs first): one Markdown table and PNG plots.
+
+    python tools/compare.py logs/synth/hhcl_SmallCNN logs/synth/hct_SmallCNN ... [--output logs/compare]
+    python tools/compare.py --run configs/HHCL/synth.yml --run configs/ClusterContrast/synth.yml \\
+        [--opts MODEL.WEIGHTS logs/synth/bagtricks_SmallCNN/model_final.pth] [--output logs/compare]
+
+Table columns: method, backbone, init, mAP, Rank-1/5/10, mINP (final
+evaluation), training minutes and the best evaluation during training, on
+the one test set all runs share (or --dataset). Writes OUTPUT/compare.md,
+OUTPUT/map.png (mAP per evaluation) and OUTPUT/pseudo_labels.png (pairwise
+precision, ARI and clusters per pseudo-label update).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import hhcl  # noqa: F401  (the plugin's config keys for runs started here)
+from hhcl.reports import common_dataset, load_run, plot_map, plot_pseudo_labels, results_table
+from launch_runs import train_net
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="*", help="OUTPUT_DIRs of finished tools/train_net.py runs")
+    parser.add_argument("--run", action="append", default=[], metavar="CONFIG",
+                        help="train this config first (into OUTPUT/runs/<config name>); repeatable")
+    parser.add_argument("--opts", nargs=argparse.REMAINDER, default=[], help="KEY VALUE overrides for --run")
+    parser.add_argument("--dataset", help="test set to compare on (default: the one all runs share)")
+    parser.add_argument("--output", default="logs/compare")
+    args = parser.parse_args()
+    output = Path(args.output).resolve()
+    folders = [Path(folder) for folder in args.folders]
+    for config in args.run:
+        run_dir = output / "runs" / f"{Path(config).parent.name}_{Path(config).stem}"
+        train_net(config, run_dir, *args.opts)
+        folders.append(run_dir)
+    if not folders:
+        parser.error("give run folders and/or --run CONFIG")
+
+    runs = [load_run(folder) for folder in folders]
+    dataset = args.dataset or common_dataset(runs)
+    table = results_table(runs, dataset)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "compare.md").write_text(f"Results on {dataset}\n\n{table}\n")
+    map_plot = plot_map(runs, dataset, output / "map.png")
+    quality_plot = plot_pseudo_labels(runs, output / "pseudo_labels.png")
+    print(f"\nResults on {dataset}\n\n{table}\n\nWrote {output / 'compare.md'}, {map_plot} and {quality_plot}")
+
+
+if __name__ == "__main__":
+    main()
