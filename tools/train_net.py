@@ -14,8 +14,7 @@ import time
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.engine import default_argument_parser, launch
 from fastreid.utils import comm
-from fastreid.utils.checkpoint import Checkpointer
-from hhcl.engine import format_results_table, setup_cfg, trainer_class
+from hhcl.engine import MemoryCheckpointer, format_results_table, setup_cfg, trainer_class
 
 
 def main(args):
@@ -26,7 +25,7 @@ def main(args):
         cfg.defrost()
         cfg.MODEL.BACKBONE.PRETRAIN = False
         model = trainer_cls.build_model(cfg)
-        Checkpointer(model).load(cfg.MODEL.WEIGHTS)
+        MemoryCheckpointer(model).load(cfg.MODEL.WEIGHTS)  # a memory of any size loads
         results = trainer_cls.test(cfg, model)
     else:
         trainer = trainer_cls(cfg)

@@ -1,5 +1,6 @@
 """tools/train_net.py end to end, as a user runs it: train, evaluate, eval-only,
-resume, and the errors a user sees for bad input."""
+resume, and the errors a user sees for bad input; tools/compare.py and
+tools/visualize.py on the trained run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 
 import pytest
 import torch
+from PIL import Image
 
 from hhcl.data import SyntheticSource, SyntheticSpec
 from hhcl.data.synthetic.colour_baseline import colour_histogram_map
@@ -155,3 +157,35 @@ def test_eval_only_with_flip_aqe_and_rerank(trained, tmp_path):
     table = final_table(evaluation.stdout)
     assert set(table) == {"SyntheticSource", "SyntheticTarget"}
     assert table != final_table(result.stdout)  # the options change the ranking
+
+
+def tool(name: str, *args: str, datasets) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FASTREID_DATASETS": str(datasets)}
+    return subprocess.run([sys.executable, str(REPO / "tools" / name), *args], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=300)
+
+
+def test_compare_tables_and_plots_a_run(trained, tmp_path):
+    _, out, datasets = trained
+    ambiguous = tool("compare.py", str(out), "--output", str(tmp_path), datasets=datasets)
+    assert ambiguous.returncode != 0 and "SyntheticSource, SyntheticTarget; name the one" in ambiguous.stderr
+    result = tool("compare.py", str(out), "--dataset", "SyntheticTarget", "--output", str(tmp_path),
+                  datasets=datasets)
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = [cell.strip() for cell in (tmp_path / "compare.md").read_text().splitlines()[-1].strip("|").split("|")]
+    assert row[:3] == ["FastReID bagtricks (source labels)", "ResNet-18", "scratch"]
+    assert row[-1] == f"12 ({row[3]})"          # its one evaluation, at the last epoch, reached metrics.json
+    for plot in ("map.png", "pseudo_labels.png"):
+        with Image.open(tmp_path / plot) as image:
+            assert image.format == "PNG"
+
+
+def test_visualize_draws_ranked_lists(trained, tmp_path):
+    _, out, datasets = trained
+    result = tool("visualize.py", "--config-file", CONFIG, "--dataset", "SyntheticTarget", "--num-queries", "3",
+                  "--top-k", "4", "--output", str(tmp_path / "lists.png"), *TINY_RUN,
+                  "MODEL.WEIGHTS", str(out / "model_final.pth"), datasets=datasets)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "3 queries of SyntheticTarget, top-4" in result.stdout
+    with Image.open(tmp_path / "lists.png") as sheet:
+        assert sheet.size == ((64 + 8) * 5 + (64 + 8) // 2, (128 + 8) * 3)

@@ -1,6 +1,8 @@
-"""Reading finished runs (output folders of tools/train_net.py) into tables and plots."""
+"""Reports: finished runs (output folders of tools/train_net.py) as tables and plots; ranked lists."""
 
 from .plots import plot_map, plot_pseudo_labels
+from .ranked_lists import draw_ranked_lists, rank_gallery
 from .runs import RunSummary, common_dataset, load_run, results_table
 
-__all__ = ["RunSummary", "common_dataset", "load_run", "plot_map", "plot_pseudo_labels", "results_table"]
+__all__ = ["RunSummary", "common_dataset", "draw_ranked_lists", "load_run", "plot_map", "plot_pseudo_labels",
+           "rank_gallery", "results_table"]

@@ -1,0 +1,64 @@
+#!/usr/bin/env python
+"""Ranked lists of a trained model: for some queries, the top-k gallery
+images, framed green (same person) or red (another one).
+
+    python tools/visualize.py --config-file configs/HHCL/synth.yml \\
+        MODEL.WEIGHTS logs/synth/hhcl_SmallCNN/model_final.pth [--num-queries 8] [--top-k 10] \\
+        [--dataset SyntheticTarget] [--output logs/ranked_lists.png]
+
+Gallery images of the query's identity seen by the query's camera are left
+out, as in the evaluation. Queries are spread evenly over the query set.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
+import numpy as np
+import torch
+from hhcl.engine import MemoryCheckpointer, setup_cfg, trainer_class
+from hhcl.reports import draw_ranked_lists, rank_gallery
+
+
+@torch.no_grad()
+def extract(model, loader) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Features, identities, cameras and image paths of a FastReID test loader."""
+    features, ids, cameras, paths = [], [], [], []
+    for batch in loader:
+        features.append(model(batch).float().cpu())
+        ids.append(batch["targets"])
+        cameras.append(batch["camids"])
+        paths += list(batch["img_paths"])
+    return torch.cat(features).numpy(), torch.cat(ids).numpy(), torch.cat(cameras).numpy(), paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config-file", required=True)
+    parser.add_argument("--dataset", help="default: the config's first test set")
+    parser.add_argument("--num-queries", type=int, default=8)
+    parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--output", default="logs/ranked_lists.png")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE overrides, e.g. MODEL.WEIGHTS path")
+    args = parser.parse_args()
+    cfg = setup_cfg(args, for_run=False)
+    trainer = trainer_class(cfg)
+    model = trainer.build_model(cfg)
+    MemoryCheckpointer(model).load(cfg.MODEL.WEIGHTS)  # a memory of any size loads
+    model.eval()
+    dataset = args.dataset or cfg.DATASETS.TESTS[0]
+    loader, num_query = trainer.build_test_loader(cfg, dataset)
+    features, ids, cameras, paths = extract(model, loader)
+    chosen = np.unique(np.linspace(0, num_query - 1, min(args.num_queries, num_query)).astype(int))
+    ranked, matches = rank_gallery(features[chosen], features[num_query:], ids[chosen], ids[num_query:],
+                                   cameras[chosen], cameras[num_query:], args.top_k)
+    height, width = cfg.INPUT.SIZE_TEST
+    output = draw_ranked_lists([paths[i] for i in chosen], paths[num_query:], ranked, matches, args.output,
+                               size=(max(height, 128), max(width, 64)))
+    print(f"{output}: {len(chosen)} queries of {dataset}, top-{ranked.shape[1]}, "
+          f"{matches[:, 0].mean():.0%} correct at rank 1")
+
+
+if __name__ == "__main__":
+    main()
