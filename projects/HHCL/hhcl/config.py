@@ -18,6 +18,11 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     False, ``PROB`` 0.5, ``STRENGTH`` 0.2 — a random per-channel gain (white
     balance) applied to training images after FastReID's own transforms.
 
+    ``MODEL.BN_CHUNK_SIZE`` 0: with N > 0, BatchNorm statistics in training
+    are computed over chunks of N samples (see
+    :func:`hhcl.modeling.split_batch_norm_`; 64 with batch 256 = the authors'
+    4-GPU ``DataParallel``).
+
     ``HHCL.MEMORY`` (see :func:`hhcl.modeling.build_memory`):
 
     * ``MODE``: ``hybrid`` (HHCL paper, default), ``hard_mean`` (HHCL public
@@ -46,6 +51,7 @@ def add_hhcl_config(cfg: CfgNode) -> None:
       ``KNN`` 20 (agglomerative).
     """
     add_synthetic_config(cfg)
+    cfg.MODEL.BN_CHUNK_SIZE = 0
     cfg.INPUT.COLOR_CAST = CfgNode({"ENABLED": False})
     cfg.INPUT.COLOR_CAST.PROB = 0.5
     cfg.INPUT.COLOR_CAST.STRENGTH = 0.2

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
+import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.engine import DefaultTrainer
 
 from ..data import build_train_transforms, dataset_kwargs
 from ..evaluation import ReidEvaluator
+from ..modeling import split_batch_norm_
 from .writer_hook import with_epoch_end_writer
 
 
@@ -28,6 +32,16 @@ class BaselineTrainer(DefaultTrainer):
     @classmethod
     def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
         return super().build_test_loader(cfg, dataset_name, **dataset_kwargs(cfg, [dataset_name]))
+
+    @classmethod
+    def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
+        """FastReID's model, with BatchNorm over chunks when ``MODEL.BN_CHUNK_SIZE`` > 0."""
+        model = super().build_model(cfg)
+        if cfg.MODEL.BN_CHUNK_SIZE:
+            layers = split_batch_norm_(model, cfg.MODEL.BN_CHUNK_SIZE)
+            logging.getLogger(__name__).info(f"BatchNorm statistics over chunks of {cfg.MODEL.BN_CHUNK_SIZE} "
+                                             f"samples in {layers} layers")
+        return model
 
     def build_hooks(self):
         return with_epoch_end_writer(super().build_hooks())

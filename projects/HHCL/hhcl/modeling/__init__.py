@@ -7,6 +7,7 @@ from .heads import HHCLEmbeddingHead
 from .memory import build_memory, build_memory_from_cfg
 from .hct_meta_arch import HCT
 from .meta_arch import HHCL
+from .split_batchnorm import split_batch_norm_
 
 __all__ = ["HCT", "HHCL", "HHCLEmbeddingHead", "SmallCNN", "build_memory", "build_memory_from_cfg",
-           "build_small_cnn_backbone"]
+           "build_small_cnn_backbone", "split_batch_norm_"]
