@@ -23,8 +23,7 @@ mkdir -p "$OUT"
 BASE=$OUT/bagtricks_source/model_final.pth
 
 run bagtricks_source configs/Baselines/synth_bagtricks_SmallCNN.yml
-run bagtricks_target configs/Baselines/synth_bagtricks_SmallCNN.yml \
-    DATASETS.NAMES '("SyntheticTarget",)' DATASETS.TESTS '("SyntheticTarget",)'
+run bagtricks_target configs/Baselines/synth_target_bagtricks_SmallCNN.yml
 for init in scratch baseline; do
   weights=""; [ $init = baseline ] && weights=$BASE
   run hhcl_$init                configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights"
