@@ -3,13 +3,13 @@
 from fastreid.config import CfgNode
 
 from .baseline_trainer import BaselineTrainer
-from .checkpoint import MemoryCheckpointer
+from .checkpoint import AtomicCheckpointer, MemoryCheckpointer
 from .hhcl_trainer import HHCLTrainer
 from .pseudo_label_hook import PseudoLabelHook
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "BaselineTrainer", "HHCLTrainer", "MemoryCheckpointer",
+__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "AtomicCheckpointer", "BaselineTrainer", "HHCLTrainer", "MemoryCheckpointer",
            "PseudoLabelHook", "format_results_table", "setup_cfg", "trainer_class"]
 
 #: Meta-architectures trained on pseudo labels by :class:`HHCLTrainer`.

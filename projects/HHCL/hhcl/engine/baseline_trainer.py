@@ -8,10 +8,12 @@ import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.engine import DefaultTrainer
+from fastreid.utils import comm
 
 from ..data import build_train_transforms, dataset_kwargs
 from ..evaluation import ReidEvaluator
 from ..modeling import split_batch_norm_
+from .checkpoint import AtomicCheckpointer
 from .writer_hook import with_epoch_end_writer
 
 
@@ -43,7 +45,15 @@ class BaselineTrainer(DefaultTrainer):
                                              f"samples in {layers} layers")
         return model
 
+    def build_checkpointer(self) -> AtomicCheckpointer:
+        """DefaultTrainer's checkpointer (model, optimizer, schedulers), written atomically."""
+        return AtomicCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
+                                  optimizer=self.optimizer, **self.scheduler)
+
     def build_hooks(self):
+        # Called at the end of DefaultTrainer.__init__, before the hooks and
+        # resume_or_load take their references to the checkpointer.
+        self.checkpointer = self.build_checkpointer()
         return with_epoch_end_writer(super().build_hooks())
 
     @classmethod

@@ -54,14 +54,16 @@ class HHCLTrainer(BaselineTrainer):
 
     def build_hooks(self):
         # Called at the end of DefaultTrainer.__init__, before the hooks take
-        # their references: the epoch length and the checkpointer are set here.
+        # their references: the epoch length is set here.
         self.iters_per_epoch = self.cfg.HHCL.ITERS_PER_EPOCH
         self.max_iter = self.max_epoch * self.iters_per_epoch
         self.pseudo_label_hook = PseudoLabelHook(self.cfg, self.train_items, self.seed)
-        self.checkpointer = MemoryCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
-                                               optimizer=self.optimizer, pseudo_labels=self.pseudo_label_hook,
-                                               **self.scheduler)
         return [self.pseudo_label_hook] + super().build_hooks()
+
+    def build_checkpointer(self) -> MemoryCheckpointer:
+        """Model (memory of any size), optimizer, schedulers and pseudo labels, written atomically."""
+        return MemoryCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
+                                  optimizer=self.optimizer, pseudo_labels=self.pseudo_label_hook, **self.scheduler)
 
     def stop_train_loader(self) -> None:
         """Stop the current train loader's prefetch thread (idempotent): it
