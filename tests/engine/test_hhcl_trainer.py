@@ -184,3 +184,49 @@ def test_resume_keeps_pseudo_labels_and_memory(monkeypatch, tmp_path):
     assert np.array_equal(resumed.pseudo_label_hook.labels, first_recorder.labels[-1])
     resumed.train()  # epoch 1 is not a clustering epoch: trains on the restored labels
     assert resumed.pseudo_label_hook.labelled_epoch == 0
+
+
+def test_nan_loss_stops_with_step_losses_and_last_good_checkpoint(run, tmp_path):
+    trainer = HHCLTrainer(make_cfg(tmp_path / "nan"))
+    model_forward = trainer.model.forward
+
+    def diverging_forward(batch):
+        losses = model_forward(batch)
+        return {k: v * float("nan") for k, v in losses.items()} if trainer.iter == 4 else losses
+
+    trainer.model.forward = diverging_forward
+    trainer.resume_or_load(resume=False)
+    with pytest.raises(FloatingPointError) as raised:
+        trainer.train()
+    message = str(raised.value)
+    assert "iteration=4" in message and "loss_cluster" in message and "nan" in message
+    assert f"last good checkpoint is {tmp_path / 'nan' / 'model_0000.pth'}" in message and "--resume" in message
+    saved = torch.load(tmp_path / "nan" / "model_0000.pth", map_location="cpu", weights_only=True)
+    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+
+
+@pytest.mark.parametrize("first, later", [(0, None), (1, None), (None, 0), (None, 1)])
+def test_zero_or_one_cluster(run, tmp_path, first, later):
+    """First update: stop, saying what to change. Later: keep the previous
+    pseudo labels and memory, and go on."""
+    trainer = HHCLTrainer(make_cfg(tmp_path / "clusters"))
+    hook = trainer.pseudo_label_hook
+    real_cluster = hook.cluster
+
+    def degenerate(num_clusters, size):
+        return np.full(size, -1) if num_clusters == 0 else np.r_[np.zeros(size - 2, int), -1, -1]
+
+    def clustering(features):
+        wanted = first if trainer.epoch == 0 else later
+        return real_cluster(features) if wanted is None else degenerate(wanted, len(features))
+
+    hook.cluster = clustering
+    trainer.resume_or_load(resume=False)
+    if first is not None:
+        with pytest.raises(RuntimeError, match="Epoch 0: the clustering found (no cluster|a single cluster).*"
+                                               "nothing to contrast. (Raise|Lower) HHCL.PSEUDO.EPS"):
+            trainer.train()
+        return
+    trainer.train()
+    assert hook.labelled_epoch == 0 and hook.labels.max() >= 1
+    assert trainer.model.memory.num_clusters == hook.labels.max() + 1

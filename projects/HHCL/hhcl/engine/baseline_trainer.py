@@ -45,6 +45,19 @@ class BaselineTrainer(DefaultTrainer):
                                              f"samples in {layers} layers")
         return model
 
+    def train(self):
+        """``DefaultTrainer.train``; a NaN/inf loss (FastReID stops before the
+        optimizer step) also names the last good checkpoint to resume from."""
+        try:
+            return super().train()
+        except FloatingPointError as error:
+            if self.checkpointer.has_checkpoint():
+                advice = (f"The last good checkpoint is {self.checkpointer.get_checkpoint_file()}: continue from "
+                          f"it with --resume (a lower SOLVER.BASE_LR may avoid the divergence).")
+            else:
+                advice = "No checkpoint was written before it (SOLVER.CHECKPOINT_PERIOD)."
+            raise FloatingPointError(f"{error}\n{advice}") from error
+
     def build_checkpointer(self) -> AtomicCheckpointer:
         """DefaultTrainer's checkpointer (model, optimizer, schedulers), written atomically."""
         return AtomicCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),

@@ -82,14 +82,15 @@ class PseudoLabelHook(HookBase):
         extracted = time.perf_counter()
         labels = self.cluster(features)
         clustered = time.perf_counter()
-        if labels.max(initial=-1) < 0:
+        num_clusters = int(labels.max(initial=-1)) + 1
+        if num_clusters < 2:
+            found = ("no cluster (all images are outliers)" if num_clusters == 0 else
+                     f"a single cluster ({int((labels >= 0).sum())} images, the rest outliers)")
             if self.labels is None:
-                raise RuntimeError(
-                    f"Epoch {epoch}: the clustering found no cluster (all {labels.size} images are outliers), "
-                    f"so there is nothing to train on. Raise HHCL.PSEUDO.EPS (now {self.cfg.HHCL.PSEUDO.EPS}) or "
-                    f"lower HHCL.PSEUDO.MIN_SAMPLES, or start from a better model (MODEL.WEIGHTS).")
-            logger.warning(f"Epoch {epoch}: the clustering found no cluster; keeping the pseudo labels and memory "
-                           f"of epoch {self.labelled_epoch}.")
+                raise RuntimeError(f"Epoch {epoch}: the clustering found {found} among {labels.size} images, so "
+                                   f"there is nothing to contrast. {self._clustering_advice(num_clusters)}")
+            logger.warning(f"Epoch {epoch}: the clustering found {found}; keeping the pseudo labels and memory "
+                           f"of epoch {self.labelled_epoch}. {self._clustering_advice(num_clusters)}")
             return
         self.labels, self.labelled_epoch = labels, epoch
         generator = torch.Generator().manual_seed(self.seed + epoch)
@@ -130,6 +131,16 @@ class PseudoLabelHook(HookBase):
                                  knn_index=node.KNN_INDEX)
         return jaccard_dbscan(features.numpy(), eps=node.EPS, min_samples=node.MIN_SAMPLES, k1=node.K1, k2=node.K2,
                               knn_index=node.KNN_INDEX)
+
+    def _clustering_advice(self, num_clusters: int) -> str:
+        node = self.cfg.HHCL.PSEUDO
+        if node.METHOD == "agglomerative":
+            return (f"Merge less: lower HHCL.PSEUDO.MERGE_PERCENT (now {node.MERGE_PERCENT}) or run fewer merge "
+                    f"stages (SOLVER.MAX_EPOCH / HHCL.PSEUDO.EVERY_N_EPOCHS).")
+        if num_clusters == 0:
+            return (f"Raise HHCL.PSEUDO.EPS (now {node.EPS}) or lower HHCL.PSEUDO.MIN_SAMPLES (now "
+                    f"{node.MIN_SAMPLES}), or start from a better model (MODEL.WEIGHTS).")
+        return f"Lower HHCL.PSEUDO.EPS (now {node.EPS}) or raise HHCL.PSEUDO.K1 (now {node.K1})."
 
     def _install_loader(self, epoch: int) -> None:
         # Augmentations draw from the global RNGs in the loader's prefetch
