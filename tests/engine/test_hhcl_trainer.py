@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from fastreid.config import get_cfg
+from fastreid.engine.train_loop import HookBase
 
 from hhcl import add_hhcl_config
 from hhcl.engine import HHCLTrainer, hhcl_trainer
@@ -230,3 +231,37 @@ def test_zero_or_one_cluster(run, tmp_path, first, later):
     trainer.train()
     assert hook.labelled_epoch == 0 and hook.labels.max() >= 1
     assert trainer.model.memory.num_clusters == hook.labels.max() + 1
+
+
+class CrashAt(HookBase):
+    """Raises in the middle of a step, as a killed process would stop."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def after_step(self):
+        if self.trainer.iter == self.iteration:
+            raise RuntimeError("simulated crash")
+
+
+def test_resume_after_a_crash_matches_an_uninterrupted_run(run, tmp_path):
+    """Killed in the middle of epoch 2 (checkpoints at every epoch end), then
+    --resume: the same pseudo labels, losses, memory, weights and final
+    metrics as the run that was never stopped — exactly, on CPU."""
+    options = ["SOLVER.MAX_EPOCH", "3"]
+    full, full_recorder, full_results, full_losses = train(make_cfg(tmp_path / "full", *options))
+
+    crashed = HHCLTrainer(make_cfg(tmp_path / "crashed", *options))
+    crashed.register_hooks([CrashAt(iteration=7)])
+    crashed.resume_or_load(resume=False)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crashed.train()
+    assert (tmp_path / "crashed" / "last_checkpoint").read_text() == "model_0001.pth"
+
+    resumed, recorder, results, losses = train(make_cfg(tmp_path / "crashed", *options), resume=True)
+    assert resumed.start_epoch == 2
+    assert len(recorder.labels) == 1 and np.array_equal(recorder.labels[0], full_recorder.labels[-1])
+    assert {k: v[-3:] for k, v in full_losses.items()} == losses     # the 3 steps of epoch 2
+    full_state, resumed_state = full.model.state_dict(), resumed.model.state_dict()
+    assert [k for k in full_state if not torch.equal(full_state[k], resumed_state[k])] == []
+    assert dict(results) == dict(full_results)
