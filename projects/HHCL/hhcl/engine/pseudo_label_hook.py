@@ -33,6 +33,10 @@ class PseudoLabelHook(HookBase):
     the model's memory and give the trainer a new loader over the
     pseudo-labelled images (camera-aware PK sampling).
 
+    Under ``torch.distributed`` the ranks extract their shards, gather all
+    features, rank 0 clusters and every rank takes its labels, so memories
+    and loaders agree; each rank's sampler yields its slice of the global batch.
+
     The ground-truth identities of the train items are used only to log the
     pseudo-label quality, except with ``METHOD ground_truth`` (the supervised
     upper bound). Its state (the current pseudo labels) is checkpointed; the
@@ -80,7 +84,9 @@ class PseudoLabelHook(HookBase):
         start = time.perf_counter()
         features = self.extract_features()
         extracted = time.perf_counter()
-        labels = self.cluster(features)
+        labels = self.cluster(features) if comm.is_main_process() else None
+        if comm.get_world_size() > 1:  # every rank trains on rank 0's pseudo labels
+            labels = comm.all_gather(labels)[0]
         clustered = time.perf_counter()
         num_clusters = int(labels.max(initial=-1)) + 1
         if num_clusters < 2:
@@ -108,6 +114,11 @@ class PseudoLabelHook(HookBase):
         loader, _ = build_reid_test_loader(test_set=dataset, test_batch_size=cfg.TEST.IMS_PER_BATCH, num_query=0,
                                            num_workers=cfg.DATALOADER.NUM_WORKERS)
         model = self.trainer.model
+        if comm.get_world_size() > 1:
+            # FastReID's DDP does not broadcast buffers: give every rank rank
+            # 0's BatchNorm statistics, so all shards are extracted alike.
+            for buffer in model.buffers():
+                torch.distributed.broadcast(buffer, src=0)
         was_training = model.training
         model.eval()
         features, batches, last_report = [], len(loader), time.perf_counter()
@@ -119,7 +130,10 @@ class PseudoLabelHook(HookBase):
                     last_report = time.perf_counter()
         finally:
             model.train(was_training)
-        return torch.nn.functional.normalize(torch.cat(features), dim=1)
+        features = torch.cat(features)
+        if comm.get_world_size() > 1:  # FastReID's InferenceSampler gives each rank a contiguous shard
+            features = torch.cat(comm.all_gather(features))
+        return torch.nn.functional.normalize(features, dim=1)
 
     def cluster(self, features: torch.Tensor) -> np.ndarray:
         node = self.cfg.HHCL.PSEUDO
@@ -150,7 +164,9 @@ class PseudoLabelHook(HookBase):
         seed_all_rng(self.seed + epoch)
         items = [(path, int(label), camera) for (path, _, camera), label in zip(self.items, self.labels) if label >= 0]
         train_set = CommDataset(items, build_train_transforms(self.cfg), relabel=True)
-        sampler = CameraAwareIdentitySampler(items, self.cfg.DATALOADER.NUM_INSTANCE, seed=self.seed + epoch)
+        sampler = CameraAwareIdentitySampler(items, self.cfg.DATALOADER.NUM_INSTANCE, seed=self.seed + epoch,
+                                             batch_size=self.cfg.SOLVER.IMS_PER_BATCH, rank=comm.get_rank(),
+                                             world_size=comm.get_world_size())
         self.trainer.set_train_loader(build_reid_train_loader(self.cfg, train_set=train_set, sampler=sampler))
 
     def _model(self) -> torch.nn.Module:
