@@ -298,3 +298,18 @@ def test_two_processes_agree_on_pseudo_labels_memory_and_weights(run, tmp_path):
     assert differing and all(k.endswith(("running_mean", "running_var")) for k in differing), differing
     assert any(k.startswith("memory.") for k in ranks[0]["model"])
     assert (tmp_path / "out" / "model_final.pth").is_file()
+
+
+def test_resume_with_a_memory_of_another_mode_clusters_again(monkeypatch, tmp_path):
+    """A Cluster Contrast (mean) checkpoint resumed as HHCL (hybrid) lacks the
+    instance slots: the memory is rebuilt by clustering at the resumed epoch,
+    even though that epoch is not a clustering epoch."""
+    monkeypatch.setattr("fastreid.data.build._root", str(tmp_path / "datasets"))
+    options = ["HHCL.PSEUDO.EVERY_N_EPOCHS", "2"]
+    train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "1", "HHCL.MEMORY.MODE", "mean", *options))
+    resumed, recorder, results, _ = train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "2", *options), resume=True)
+    assert resumed.start_epoch == 1 and len(recorder.labels) == 1
+    assert resumed.pseudo_label_hook.labelled_epoch == 1
+    memory = resumed.model.memory
+    assert bool(memory.initialized) and memory.instances.shape[0] == memory.num_clusters
+    assert set(results) >= {"mAP"}

@@ -115,3 +115,19 @@ def test_config_builds_the_memory():
                          "HHCL.MEMORY.LABEL_SMOOTH", "0.1"])
     memory = build_memory_from_cfg(cfg, 16, 4)
     assert type(memory).__name__ == "HardMeanMemory" and memory.legacy_weighting and memory.label_smooth == 0.1
+
+
+def test_a_checkpointed_memory_of_another_mode_loads_what_it_has():
+    features = F.normalize(torch.randn(20, 8), dim=1)
+    labels = torch.arange(20) % 5
+    mean = build_memory("mean", 8, 5)
+    mean.reset(features, labels)
+    hybrid = build_memory("hybrid", 8, 1, num_instances=4)
+    hybrid.load_state_dict(mean.state_dict(), strict=False)
+    assert not bool(hybrid.initialized)                   # no instance slots: rebuilt at the next clustering
+    assert torch.equal(hybrid.centroids, mean.centroids)
+    source = build_memory("hybrid", 8, 5, num_instances=4)
+    source.reset(features, labels, generator=torch.Generator().manual_seed(0))
+    back = build_memory("mean", 8, 1)
+    back.load_state_dict(source.state_dict(), strict=False)
+    assert bool(back.initialized) and torch.equal(back.centroids, source.centroids)

@@ -66,10 +66,16 @@ class PseudoLabelHook(HookBase):
 
     # ----------------------------------------------------------------- hooks
     def before_train(self) -> None:
-        due = self.trainer.start_epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0
-        if self.labels is not None and not due:
-            logger.info(f"Resuming with the pseudo labels of epoch {self.labelled_epoch} and the checkpointed memory")
-            self._install_loader(self.trainer.start_epoch)
+        epoch = self.trainer.start_epoch
+        if self.labels is None or epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0:
+            return  # before_epoch clusters
+        memory = getattr(self._model(), "memory", None)
+        if memory is not None and not bool(memory.initialized):
+            logger.warning(f"The checkpointed memory cannot be used: clustering again at epoch {epoch}")
+            self.update(epoch)
+            return
+        logger.info(f"Resuming with the pseudo labels of epoch {self.labelled_epoch} and the checkpointed memory")
+        self._install_loader(epoch)
 
     def before_epoch(self) -> None:
         epoch = self.trainer.epoch

@@ -4,6 +4,7 @@ gathering, and loading a checkpoint of another size."""
 from __future__ import annotations
 
 import abc
+import logging
 from typing import Callable, Sequence
 
 import torch
@@ -12,6 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .logits import CentroidLogits
+
+logger = logging.getLogger(__name__)
 
 
 class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
@@ -152,10 +155,21 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
-        """Memories of another size (another number of clusters) load."""
+        """Memories of another size (another number of clusters) load. A
+        checkpointed memory of another mode that lacks some of this memory's
+        buffers (a ``mean`` memory has no instance slots for ``hybrid``)
+        loads what it has and leaves this memory empty, to be rebuilt at the
+        next clustering, with a warning."""
         self.match_buffer_shapes(state_dict, prefix)
+        absent = [name for name in self._buffers if prefix + name not in state_dict]
+        has_memory = len(absent) < len(self._buffers)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
+        if has_memory and absent:
+            self.initialized.fill_(False)
+            logger.warning(f"The checkpoint's memory has no {', '.join(absent)} ({type(self).__name__} needs "
+                           f"them): it was saved with another HHCL.MEMORY.MODE. This memory is rebuilt at the "
+                           f"next clustering.")
 
 
 def _gather(features: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
