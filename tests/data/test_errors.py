@@ -2,10 +2,10 @@ import pytest
 from fastreid.data.common import CommDataset
 from fastreid.data.datasets import DATASET_REGISTRY
 
-from hhcl.data.errors import DatasetNotFoundError, UnreadableImageError
+from hhcl.data.errors import DatasetNotFoundError, EmptyDatasetError, UnreadableImageError
 from hhcl.data.synthetic import ensure_dataset
 
-from ..conftest import TINY_SPEC
+from ..conftest import REPO, TINY_SPEC
 
 
 def test_missing_dataset_folder_names_folder_and_variable(datasets_root):
@@ -29,3 +29,25 @@ def test_unreadable_image_names_the_file(tmp_path, damage):
     dataset = CommDataset([(str(path), "p", "c")], transform=None, relabel=True)
     with pytest.raises(UnreadableImageError, match=str(path)):
         dataset[0]
+
+
+@pytest.mark.parametrize("config", ["configs/Baselines/market_bagtricks_R50.yml", "configs/HHCL/market.yml"])
+def test_empty_dataset_folder_is_named_instead_of_hanging(tmp_path, monkeypatch, config):
+    """FastReID's identity sampler waits forever on an empty train folder."""
+    from fastreid.config import get_cfg
+
+    from hhcl import add_hhcl_config
+    from hhcl.engine import trainer_class
+
+    for split in ("bounding_box_train", "query", "bounding_box_test"):
+        (tmp_path / "Market-1501-v15.09.15" / split).mkdir(parents=True)
+    monkeypatch.setattr("fastreid.data.build._root", str(tmp_path))
+    cfg = get_cfg()
+    add_hhcl_config(cfg)
+    cfg.merge_from_file(str(REPO / config))
+    cfg.merge_from_list(["MODEL.DEVICE", "cpu", "MODEL.BACKBONE.PRETRAIN", "False", "DATALOADER.NUM_WORKERS", "0"])
+    with pytest.raises(EmptyDatasetError) as error:
+        trainer_class(cfg)(cfg)
+    message = str(error.value)
+    assert str(tmp_path / "Market-1501-v15.09.15" / "bounding_box_train") in message
+    assert "Market1501 has no train images" in message and "FASTREID_DATASETS" in message

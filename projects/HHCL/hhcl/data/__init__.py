@@ -1,6 +1,7 @@
-"""Data: the synthetic datasets, train transforms, samplers and clear errors for missing or unreadable data."""
+"""Data: the synthetic datasets, train transforms, samplers and clear errors for
+missing, empty or unreadable data."""
 
-from .errors import install_clear_data_errors
+from .errors import DatasetNotFoundError, EmptyDatasetError, UnreadableImageError, install_clear_data_errors
 from .samplers import CameraAwareIdentitySampler
 from .synthetic import SyntheticSource, SyntheticSpec, SyntheticTarget
 from .synthetic_config import dataset_kwargs, synthetic_specs_from_cfg
@@ -8,5 +9,6 @@ from .train_items import load_train_items
 from .transforms import RandomColorCast, build_train_transforms
 
 
-__all__ = ["CameraAwareIdentitySampler", "RandomColorCast", "SyntheticSource", "SyntheticSpec", "SyntheticTarget",
-           "build_train_transforms", "dataset_kwargs", "install_clear_data_errors", "load_train_items", "synthetic_specs_from_cfg"]
+__all__ = ["CameraAwareIdentitySampler", "DatasetNotFoundError", "EmptyDatasetError", "RandomColorCast",
+           "SyntheticSource", "SyntheticSpec", "SyntheticTarget", "UnreadableImageError", "build_train_transforms",
+           "dataset_kwargs", "install_clear_data_errors", "load_train_items", "synthetic_specs_from_cfg"]

@@ -1,4 +1,4 @@
-"""Clear errors for missing dataset folders and unreadable images.
+"""Clear errors for missing or empty dataset folders and unreadable images.
 
 FastReID reports a missing dataset as ``RuntimeError: "datasets/" is not
 found`` and an unreadable image with PIL's message, which for a truncated
@@ -15,6 +15,11 @@ _MARK = "__hhcl_clear_errors__"
 
 class DatasetNotFoundError(FileNotFoundError):
     """A dataset folder FastReID needs does not exist."""
+
+
+class EmptyDatasetError(ValueError):
+    """A dataset folder exists but holds no train image (FastReID's PK
+    sampler would wait forever for an identity)."""
 
 
 class UnreadableImageError(OSError):

@@ -7,19 +7,24 @@ from fastreid.data import build as data_build
 from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.utils import comm
 
+from .errors import EmptyDatasetError
 from .synthetic_config import dataset_kwargs
 
 
 def load_train_items(cfg: CfgNode) -> list[tuple]:
     """(path, identity, camera) of every train image of ``DATASETS.NAMES``.
-    The identities are ground truth: unsupervised training only logs them."""
+    The identities are ground truth: unsupervised training only logs them.
+    A dataset without train images is an :class:`EmptyDatasetError`."""
     items = []
     for name in cfg.DATASETS.NAMES:
         dataset = DATASET_REGISTRY.get(name)(root=data_build._root, combineall=cfg.DATASETS.COMBINEALL,
                                              **dataset_kwargs(cfg, [name]))
+        if not dataset.train:
+            folder = getattr(dataset, "train_dir", getattr(dataset, "dataset_dir", data_build._root))
+            raise EmptyDatasetError(
+                f"{name} has no train images: {folder} is empty (datasets root {data_build._root}, set by "
+                f"FASTREID_DATASETS). Put the dataset's train images there, or train on another DATASETS.NAMES.")
         if comm.is_main_process():
             dataset.show_train()
         items.extend(dataset.train)
-    if not items:
-        raise ValueError(f"The datasets {cfg.DATASETS.NAMES} have no train images")
     return items

@@ -7,10 +7,11 @@ import logging
 import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
+from fastreid.data.common import CommDataset
 from fastreid.engine import DefaultTrainer
 from fastreid.utils import comm
 
-from ..data import build_train_transforms, dataset_kwargs
+from ..data import build_train_transforms, dataset_kwargs, load_train_items
 from ..evaluation import ReidEvaluator
 from ..modeling import split_batch_norm_
 from .checkpoint import AtomicCheckpointer
@@ -28,8 +29,11 @@ class BaselineTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg: CfgNode):
-        return build_reid_train_loader(cfg, combineall=cfg.DATASETS.COMBINEALL, transforms=build_train_transforms(cfg),
-                                       **dataset_kwargs(cfg, cfg.DATASETS.NAMES))
+        """FastReID's train loader (its sampler from ``DATALOADER.SAMPLER_TRAIN``)
+        over :func:`~hhcl.data.load_train_items`, which names an empty dataset
+        instead of letting the identity sampler wait forever."""
+        train_set = CommDataset(load_train_items(cfg), build_train_transforms(cfg), relabel=True)
+        return build_reid_train_loader(cfg, train_set=train_set)
 
     @classmethod
     def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
