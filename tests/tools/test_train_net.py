@@ -189,3 +189,36 @@ def test_visualize_draws_ranked_lists(trained, tmp_path):
     assert "3 queries of SyntheticTarget, top-4" in result.stdout
     with Image.open(tmp_path / "lists.png") as sheet:
         assert sheet.size == ((64 + 8) * 5 + (64 + 8) // 2, (128 + 8) * 3)
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path):
+    """SIGKILL in the middle of training, then --resume: the last complete
+    checkpoint is used and the run ends with the uninterrupted run's metrics."""
+    import signal
+    import time
+
+    from ..engine.test_hhcl_trainer import TINY
+
+    hhcl = [str(REPO / "configs/HHCL/synth.yml")]
+    options = [*TINY, "SOLVER.MAX_EPOCH", "4", "TEST.EVAL_PERIOD", "4", "HHCL.ITERS_PER_EPOCH", "6"]
+    datasets = tmp_path / "datasets"
+    full = train_net("--config-file", *hhcl, *options, "OUTPUT_DIR", str(tmp_path / "full"), datasets=datasets)
+    assert full.returncode == 0, full.stderr[-3000:]
+
+    out = tmp_path / "killed"
+    env = {**os.environ, "FASTREID_DATASETS": str(datasets)}
+    process = subprocess.Popen([sys.executable, str(REPO / "tools/train_net.py"), "--config-file", *hhcl, *options,
+                                "OUTPUT_DIR", str(out)], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (out / "model_0001.pth").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "final_metrics.json").exists()
+    tagged = (out / "last_checkpoint").read_text()
+    torch.load(out / tagged, map_location="cpu", weights_only=True)      # the tagged checkpoint is whole
+
+    resumed = train_net("--config-file", *hhcl, "--resume", *options, "OUTPUT_DIR", str(out), datasets=datasets)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert final_table(resumed.stdout) == final_table(full.stdout)
