@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import hhcl  # noqa: F401  (the plugin's config keys for runs started here)
 from hhcl.reports import common_dataset, load_run, plot_map, plot_pseudo_labels, results_table
 from launch_runs import train_net
 
