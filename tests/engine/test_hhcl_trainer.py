@@ -108,6 +108,14 @@ def test_every_evaluation_and_pseudo_label_update_reaches_metrics_json(run):
     assert labelled == [0, 3]                   # the first step of each epoch
 
 
+def test_the_final_off_period_evaluation_reaches_metrics_json(run, tmp_path):
+    """TEST.EVAL_PERIOD 3 > 2 epochs: FastReID evaluates once after training."""
+    _, _, results, _ = train(make_cfg(tmp_path / "final", "TEST.EVAL_PERIOD", "3"))
+    lines = [json.loads(line) for line in (tmp_path / "final" / "metrics.json").read_text().splitlines()]
+    evaluations = [(line["iteration"], line["mAP"]) for line in lines if "mAP" in line]
+    assert evaluations == [(6, pytest.approx(results["mAP"]))]
+
+
 def test_eval_only_model_is_the_model_training_starts_from(run, tmp_path):
     """With HHCL.SEED, ``build_model`` (what ``--eval-only`` uses) gives the
     trainer's initial weights: the demo's from-scratch starting model."""

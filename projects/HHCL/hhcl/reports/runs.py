@@ -80,15 +80,19 @@ def describe_init(cfg: dict) -> str:
     return "ImageNet" if cfg["MODEL"]["BACKBONE"].get("PRETRAIN") else "scratch"
 
 
-def _evaluations(cfg: dict, metrics_lines: list[dict]) -> dict[str, list[tuple[int, float]]]:
+def _evaluations(cfg: dict, metrics_lines: list[dict], final: dict) -> dict[str, list[tuple[int, float]]]:
     """mAP of every evaluation in metrics.json, by dataset; the k-th evaluation
-    is taken at epoch min(k × TEST.EVAL_PERIOD, SOLVER.MAX_EPOCH)."""
+    is taken at epoch min(k × TEST.EVAL_PERIOD, SOLVER.MAX_EPOCH). The final
+    evaluation (final_metrics.json) closes the series at SOLVER.MAX_EPOCH when
+    metrics.json lacks it (runs written before the plugin's writer fix)."""
     tests, period, last = cfg["DATASETS"]["TESTS"], cfg["TEST"]["EVAL_PERIOD"], cfg["SOLVER"]["MAX_EPOCH"]
     series: dict[str, list[tuple[int, float]]] = {}
     for dataset in tests:
         keys = (f"{dataset}/mAP",) + (("mAP",) if len(tests) == 1 else ())
         values = [line[key] for line in metrics_lines for key in keys if key in line]
         series[dataset] = [(min((k + 1) * period, last), float(v)) for k, v in enumerate(values)]
+        if dataset in final and (not series[dataset] or series[dataset][-1][0] != last):
+            series[dataset].append((last, float(final[dataset]["mAP"])))
     return series
 
 
@@ -105,7 +109,7 @@ def load_run(folder: str | Path) -> RunSummary:
     final = json.loads(final_file.read_text())
     return RunSummary(folder=folder, method=describe_method(cfg), backbone=describe_backbone(cfg),
                       init=describe_init(cfg), results=final["results"], minutes=float(final["minutes"]),
-                      evaluations=_evaluations(cfg, _read_json_lines(folder / "metrics.json")),
+                      evaluations=_evaluations(cfg, _read_json_lines(folder / "metrics.json"), final["results"]),
                       pseudo_labels=_read_json_lines(folder / "pseudo_labels.jsonl"))
 
 
