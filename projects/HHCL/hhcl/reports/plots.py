@@ -16,16 +16,22 @@ def _label(run: RunSummary) -> str:
     return f"{run.method}, {run.backbone}, {run.init}"
 
 
+def _style(index: int, run: RunSummary) -> dict:
+    """A colour of its own per run (up to 20), dashed when not from scratch."""
+    return {"color": plt.cm.tab20(index % 20), "linestyle": "-" if run.init == "scratch" else "--",
+            "label": _label(run)}
+
+
 def plot_map(runs: list[RunSummary], dataset: str, path: str | Path) -> Path:
     """mAP on ``dataset`` at every evaluation of every run."""
-    figure, axes = plt.subplots(figsize=(8, 5))
-    for run in runs:
+    figure, axes = plt.subplots(figsize=(11, 5))
+    for index, run in enumerate(runs):
         series = run.evaluations.get(dataset, [])
         if series:
-            axes.plot(*zip(*series), marker="o", label=_label(run))
+            axes.plot(*zip(*series), marker="o", **_style(index, run))
     axes.set(xlabel="epoch", ylabel="mAP (%)", title=f"mAP on {dataset}")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -35,17 +41,17 @@ def plot_map(runs: list[RunSummary], dataset: str, path: str | Path) -> Path:
 def plot_pseudo_labels(runs: list[RunSummary], path: str | Path) -> Path:
     """Pairwise precision, ARI and number of clusters of every pseudo-label
     update of the runs that have them."""
-    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for run in runs:
+    figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+    for index, run in enumerate(runs):
         if not run.pseudo_labels:
             continue
         epochs = [record["epoch"] for record in run.pseudo_labels]
         for ax, key in zip(axes, ("pairwise_precision", "ari", "num_clusters")):
-            ax.plot(epochs, [record[key] for record in run.pseudo_labels], label=_label(run))
+            ax.plot(epochs, [record[key] for record in run.pseudo_labels], **_style(index, run))
     for ax, title in zip(axes, ("pairwise precision", "ARI", "clusters")):
         ax.set(xlabel="epoch", title=title)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
