@@ -37,6 +37,6 @@ def test_hct_trains_with_the_batch_hard_triplet_loss_and_tests_with_unit_feature
     torch.testing.assert_close(features.norm(dim=1), torch.ones(8))
     model.train()
     with torch.no_grad():
-        train_features = model.heads(model.backbone(model.preprocess_image({"images": images.clone()})))
+        train_features = model.embed({"images": images.clone()})
     expected = brute_force_batch_hard_triplet(train_features, labels, margin=0.5)
     torch.testing.assert_close(losses["loss_triplet"].detach(), expected, rtol=1e-4, atol=1e-5)

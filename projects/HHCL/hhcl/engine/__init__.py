@@ -9,8 +9,8 @@ from .pseudo_label_hook import PseudoLabelHook
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "AtomicCheckpointer", "BaselineTrainer", "HHCLTrainer", "MemoryCheckpointer",
-           "PseudoLabelHook", "format_results_table", "setup_cfg", "trainer_class"]
+__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "AtomicCheckpointer", "BaselineTrainer", "HHCLTrainer",
+           "MemoryCheckpointer", "PseudoLabelHook", "format_results_table", "setup_cfg", "trainer_class"]
 
 #: Meta-architectures trained on pseudo labels by :class:`HHCLTrainer`.
 UNSUPERVISED_META_ARCHITECTURES = ("HHCL", "HCT")

@@ -49,6 +49,13 @@ class BaselineTrainer(DefaultTrainer):
                                              f"samples in {layers} layers")
         return model
 
+    def before_epoch(self):
+        # What hooks record before an epoch belongs to its first step, as
+        # FastReID does for before_step and after_train: the storage would
+        # still point at the previous epoch's last step, already written.
+        self.storage.iter = self.iter
+        super().before_epoch()
+
     def train(self):
         """``DefaultTrainer.train``; a NaN/inf loss (FastReID stops before the
         optimizer step) also names the last good checkpoint to resume from."""
@@ -62,10 +69,13 @@ class BaselineTrainer(DefaultTrainer):
                 advice = "No checkpoint was written before it (SOLVER.CHECKPOINT_PERIOD)."
             raise FloatingPointError(f"{error}\n{advice}") from error
 
-    def build_checkpointer(self) -> AtomicCheckpointer:
-        """DefaultTrainer's checkpointer (model, optimizer, schedulers), written atomically."""
-        return AtomicCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
-                                  optimizer=self.optimizer, **self.scheduler)
+    checkpointer_class = AtomicCheckpointer
+
+    def build_checkpointer(self, **checkpointables) -> AtomicCheckpointer:
+        """DefaultTrainer's checkpointer (model, optimizer, schedulers, and
+        ``checkpointables``), written atomically."""
+        return self.checkpointer_class(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
+                                       optimizer=self.optimizer, **self.scheduler, **checkpointables)
 
     def build_hooks(self):
         # Called at the end of DefaultTrainer.__init__, before the hooks and

@@ -8,7 +8,6 @@ from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.data.common import CommDataset
 from fastreid.data.samplers import TrainingSampler
-from fastreid.utils import comm
 from fastreid.utils.env import seed_all_rng
 
 from ..data import build_train_transforms, load_train_items
@@ -60,10 +59,10 @@ class HHCLTrainer(BaselineTrainer):
         self.pseudo_label_hook = PseudoLabelHook(self.cfg, self.train_items, self.seed)
         return [self.pseudo_label_hook] + super().build_hooks()
 
-    def build_checkpointer(self) -> MemoryCheckpointer:
-        """Model (memory of any size), optimizer, schedulers and pseudo labels, written atomically."""
-        return MemoryCheckpointer(self.model, self.cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(),
-                                  optimizer=self.optimizer, pseudo_labels=self.pseudo_label_hook, **self.scheduler)
+    checkpointer_class = MemoryCheckpointer  # a checkpointed memory of any size loads
+
+    def build_checkpointer(self, **checkpointables) -> MemoryCheckpointer:
+        return super().build_checkpointer(pseudo_labels=self.pseudo_label_hook, **checkpointables)
 
     def stop_train_loader(self) -> None:
         """Stop the current train loader's prefetch thread (idempotent): it

@@ -69,7 +69,7 @@ class PseudoLabelHook(HookBase):
         epoch = self.trainer.start_epoch
         if self.labels is None or epoch % self.cfg.HHCL.PSEUDO.EVERY_N_EPOCHS == 0:
             return  # before_epoch clusters
-        memory = getattr(self._model(), "memory", None)
+        memory = self._memory()
         if memory is not None and not bool(memory.initialized):
             logger.warning(f"The checkpointed memory cannot be used: clustering again at epoch {epoch}")
             self.update(epoch)
@@ -106,7 +106,7 @@ class PseudoLabelHook(HookBase):
             return
         self.labels, self.labelled_epoch = labels, epoch
         generator = torch.Generator().manual_seed(self.seed + epoch)
-        memory = getattr(self._model(), "memory", None)  # HCT has none
+        memory = self._memory()
         if memory is not None:
             memory.reset(features.to(memory.centroids.device), torch.from_numpy(labels), generator=generator)
         self._install_loader(epoch)
@@ -175,19 +175,19 @@ class PseudoLabelHook(HookBase):
                                              world_size=comm.get_world_size())
         self.trainer.set_train_loader(build_reid_train_loader(self.cfg, train_set=train_set, sampler=sampler))
 
-    def _model(self) -> torch.nn.Module:
+    def _memory(self) -> torch.nn.Module | None:
+        """The model's cluster memory (None for HCT, which has none)."""
         model = self.trainer.model
-        return model.module if hasattr(model, "module") else model
+        return getattr(model.module if hasattr(model, "module") else model, "memory", None)
 
     def _log(self, epoch: int, labels: np.ndarray, extract_s: float, cluster_s: float) -> None:
+        if not comm.is_main_process():  # the writers and the console are rank 0's
+            return
         quality = pseudo_label_quality(labels, self.true_ids)
-        # Recorded at the epoch's first step: the storage still points at the
-        # previous epoch's last step, which the writers have already written.
-        self.trainer.storage.iter = self.trainer.iter
         self.trainer.storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
                                          **{"time/extract_s": extract_s, "time/cluster_s": cluster_s},
                                          smoothing_hint=False)
-        if comm.is_main_process() and self.cfg.OUTPUT_DIR:
+        if self.cfg.OUTPUT_DIR:
             record = {"epoch": epoch, **quality, "extract_s": extract_s, "cluster_s": cluster_s}
             with open(os.path.join(self.cfg.OUTPUT_DIR, "pseudo_labels.jsonl"), "a") as history:
                 history.write(json.dumps(record) + "\n")

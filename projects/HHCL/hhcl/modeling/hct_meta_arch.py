@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastreid.modeling.losses import triplet_loss
-from fastreid.modeling.meta_arch import META_ARCH_REGISTRY, Baseline
+from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
 
-from .meta_arch import HHCL
+from .meta_arch import EmbeddingModel
 
 
 @META_ARCH_REGISTRY.register()
-class HCT(Baseline):
+class HCT(EmbeddingModel):
     """HCT (Zeng et al., CVPR 2020): any FastReID backbone and head
     (``HHCLEmbeddingHead`` in the configs) trained with FastReID's own
     batch-hard triplet loss (``MODEL.LOSSES.TRI``: margin 0.5 in the HCT
@@ -20,10 +20,8 @@ class HCT(Baseline):
     No memory: the pseudo-label hook only relabels and rebuilds the loader.
     """
 
-    preprocess_image = HHCL.preprocess_image
-
     def forward(self, batched_inputs):
-        features = self.heads(self.backbone(self.preprocess_image(batched_inputs)))
+        features = self.embed(batched_inputs)
         if not self.training:
             return features
         targets = batched_inputs["targets"].to(features.device)

@@ -1,4 +1,5 @@
-"""The ``HHCL`` meta-architecture: backbone + embedding head + cluster memory."""
+"""The ``HHCL`` meta-architecture (backbone + embedding head + cluster memory)
+and the embedding model it shares with HCT."""
 
 from __future__ import annotations
 
@@ -12,8 +13,22 @@ from torch import nn
 from .memory import build_memory_from_cfg
 
 
+class EmbeddingModel(Baseline):
+    """A FastReID ``Baseline`` whose head gives the embedding itself (no
+    classifier): the common part of the unsupervised meta-architectures,
+    which add their training loss on top of :meth:`embed`."""
+
+    def embed(self, batched_inputs) -> torch.Tensor:
+        """Images → backbone → head: the (L2-normalised) features."""
+        return self.heads(self.backbone(self.preprocess_image(batched_inputs)))
+
+    def preprocess_image(self, batched_inputs) -> torch.Tensor:
+        images = batched_inputs["images"] if isinstance(batched_inputs, dict) else batched_inputs
+        return (images.to(self.device) - self.pixel_mean) / self.pixel_std
+
+
 @META_ARCH_REGISTRY.register()
-class HHCL(Baseline):
+class HHCL(EmbeddingModel):
     """Any FastReID backbone (``MODEL.BACKBONE.NAME``) and head
     (``HHCLEmbeddingHead`` by default) with a cluster memory
     (``HHCL.MEMORY.*``) as sub-module, so checkpoints hold it.
@@ -36,11 +51,7 @@ class HHCL(Baseline):
                 "pixel_mean": cfg.MODEL.PIXEL_MEAN, "pixel_std": cfg.MODEL.PIXEL_STD}
 
     def forward(self, batched_inputs):
-        features = self.heads(self.backbone(self.preprocess_image(batched_inputs)))
+        features = self.embed(batched_inputs)
         if not self.training:
             return features
         return self.memory(features, batched_inputs["targets"].to(features.device))
-
-    def preprocess_image(self, batched_inputs) -> torch.Tensor:
-        images = batched_inputs["images"] if isinstance(batched_inputs, dict) else batched_inputs
-        return (images.to(self.device) - self.pixel_mean) / self.pixel_std

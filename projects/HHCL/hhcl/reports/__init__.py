@@ -2,7 +2,7 @@
 
 from .plots import plot_map, plot_pseudo_labels
 from .ranked_lists import draw_ranked_lists, rank_gallery
-from .runs import RunSummary, common_dataset, load_run, results_table
+from .runs import METRICS, RunSummary, common_dataset, load_run, results_table
 
-__all__ = ["RunSummary", "common_dataset", "draw_ranked_lists", "load_run", "plot_map", "plot_pseudo_labels",
+__all__ = ["METRICS", "RunSummary", "common_dataset", "draw_ranked_lists", "load_run", "plot_map", "plot_pseudo_labels",
            "rank_gallery", "results_table"]
