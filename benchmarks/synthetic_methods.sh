@@ -27,13 +27,13 @@ run bagtricks_target configs/Baselines/synth_target_bagtricks_SmallCNN.yml
 for init in scratch baseline; do
   weights=""; [ $init = baseline ] && weights=$BASE
   run hhcl_$init                configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights"
-  run hhcl_release_$init        configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights" HHCL.MEMORY.MODE hard_mean
+  run hhcl_release_$init        configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard_mean
   run clustercontrast_$init     configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights"
-  run clustercontrast_hard_$init configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights" HHCL.MEMORY.MODE hard
+  run clustercontrast_hard_$init configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard
   run hct_$init                 configs/HCT/synth.yml             MODEL.WEIGHTS "$weights"
 done
-run hhcl_gt_scratch            configs/HHCL/synth.yml            HHCL.PSEUDO.METHOD ground_truth
-run clustercontrast_gt_scratch configs/ClusterContrast/synth.yml HHCL.PSEUDO.METHOD ground_truth
-run hct_gt_scratch             configs/HCT/synth.yml             HHCL.PSEUDO.METHOD ground_truth
+run hhcl_gt_scratch            configs/HHCL/synth.yml            PSEUDO_LABELS.METHOD ground_truth
+run clustercontrast_gt_scratch configs/ClusterContrast/synth.yml PSEUDO_LABELS.METHOD ground_truth
+run hct_gt_scratch             configs/HCT/synth.yml             PSEUDO_LABELS.METHOD ground_truth
 
 "$PY" tools/compare.py "$OUT"/*/ --dataset SyntheticTarget --output "$OUT"

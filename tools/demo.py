@@ -12,7 +12,7 @@ Seven runs of tools/train_net.py, each showing its progress:
    weights — the starting model evaluated on the target set, HHCL trained on
    the target images without labels (configs/HHCL/synth.yml), and the
    supervised upper bound: the same run with the target's true identities
-   instead of pseudo labels (``HHCL.PSEUDO.METHOD ground_truth``).
+   instead of pseudo labels (``PSEUDO_LABELS.METHOD ground_truth``).
 
 Then one table of target-set metrics and the pseudo-label quality of every
 HHCL epoch, also written to OUTPUT/demo.md.
@@ -65,7 +65,7 @@ def main() -> None:
         hhcl_options = ["MODEL.WEIGHTS", weights, *epoch_options(args.hhcl_epochs, 0.8)]
         start_model = train_net(HHCL_CONFIG, runs / "start", "--eval-only", "MODEL.WEIGHTS", weights)
         hhcl = train_net(HHCL_CONFIG, runs / "hhcl", *hhcl_options)
-        bound = train_net(HHCL_CONFIG, runs / "upper_bound", *hhcl_options, "HHCL.PSEUDO.METHOD", "ground_truth")
+        bound = train_net(HHCL_CONFIG, runs / "upper_bound", *hhcl_options, "PSEUDO_LABELS.METHOD", "ground_truth")
         rows += [("starting model", init, start_model), ("HHCL (unsupervised, target images only)", init, hhcl),
                  ("supervised upper bound (target labels)", init, bound)]
         gains.append(f"HHCL from {init}: {target_map(hhcl):.2f} mAP, "

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
+
+from hhcl.run_folder import read_final_metrics
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -13,8 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 def train_net(config: str, output_dir: Path, *options: str) -> dict:
     """Run tools/train_net.py with ``config`` and ``options`` into
     ``output_dir`` (its progress goes to the console); return its final
-    metrics (``final_metrics.json``)."""
+    metrics (:func:`hhcl.run_folder.read_final_metrics`)."""
     command = [sys.executable, str(REPO / "tools/train_net.py"), "--config-file", config, *options,
                "OUTPUT_DIR", str(output_dir)]
     subprocess.run(command, check=True, cwd=REPO)
-    return json.loads((Path(output_dir) / "final_metrics.json").read_text())
+    return read_final_metrics(output_dir)

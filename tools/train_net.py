@@ -7,14 +7,13 @@
     python tools/train_net.py --config-file CONFIG --num-gpus 2
 """
 
-import json
-import os
 import time
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.engine import default_argument_parser, launch
 from fastreid.utils import comm
 from hhcl.engine import MemoryCheckpointer, format_results_table, setup_cfg, trainer_class
+from hhcl.run_folder import write_final_metrics
 
 
 def main(args):
@@ -35,8 +34,7 @@ def main(args):
         if results and not any(isinstance(v, dict) for v in results.values()):
             results = {cfg.DATASETS.TESTS[0]: results}  # FastReID flattens a single test set's results
         minutes = (time.perf_counter() - start) / 60
-        with open(os.path.join(cfg.OUTPUT_DIR, "final_metrics.json"), "w") as f:
-            json.dump({"results": results, "minutes": minutes}, f, indent=2, default=float)
+        write_final_metrics(cfg.OUTPUT_DIR, results, minutes)
         print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:"),
               flush=True)
     return results

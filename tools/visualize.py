@@ -16,21 +16,8 @@ import argparse
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 import numpy as np
-import torch
-from hhcl.engine import MemoryCheckpointer, setup_cfg, trainer_class
+from hhcl.engine import MemoryCheckpointer, extract_features, setup_cfg, trainer_class
 from hhcl.reports import draw_ranked_lists, rank_gallery
-
-
-@torch.no_grad()
-def extract(model, loader) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Features, identities, cameras and image paths of a FastReID test loader."""
-    features, ids, cameras, paths = [], [], [], []
-    for batch in loader:
-        features.append(model(batch).float().cpu())
-        ids.append(batch["targets"])
-        cameras.append(batch["camids"])
-        paths += list(batch["img_paths"])
-    return torch.cat(features).numpy(), torch.cat(ids).numpy(), torch.cat(cameras).numpy(), paths
 
 
 def main() -> None:
@@ -46,10 +33,10 @@ def main() -> None:
     trainer = trainer_class(cfg)
     model = trainer.build_model(cfg)
     MemoryCheckpointer(model).load(cfg.MODEL.WEIGHTS)  # a memory of any size loads
-    model.eval()
     dataset = args.dataset or cfg.DATASETS.TESTS[0]
     loader, num_query = trainer.build_test_loader(cfg, dataset)
-    features, ids, cameras, paths = extract(model, loader)
+    extracted = extract_features(model, loader, description=f"{dataset} features")
+    features, ids, cameras, paths = extracted.features.numpy(), extracted.ids, extracted.cameras, extracted.paths
     chosen = np.unique(np.linspace(0, num_query - 1, min(args.num_queries, num_query)).astype(int))
     ranked, matches = rank_gallery(features[chosen], features[num_query:], ids[chosen], ids[num_query:],
                                    cameras[chosen], cameras[num_query:], args.top_k)

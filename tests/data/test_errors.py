@@ -5,7 +5,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from hhcl.data.errors import DatasetNotFoundError, EmptyDatasetError, UnreadableImageError
 from hhcl.data.synthetic import ensure_dataset
 
-from ..conftest import REPO, TINY_SPEC
+from ..helpers import REPO, TINY_SPEC
 
 
 def test_missing_dataset_folder_names_folder_and_variable(datasets_root):

@@ -5,7 +5,7 @@ import torch
 
 from hhcl.engine import setup_cfg
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 
 def _args(*opts, config="configs/Baselines/synth_bagtricks_R18.yml"):

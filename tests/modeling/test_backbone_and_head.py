@@ -11,7 +11,7 @@ from fastreid.utils.checkpoint import Checkpointer
 
 from hhcl import add_hhcl_config
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 
 def hhcl_cfg(*options):
@@ -24,7 +24,7 @@ def hhcl_cfg(*options):
 
 def test_registered():
     assert BACKBONE_REGISTRY.get("build_small_cnn_backbone")
-    assert REID_HEADS_REGISTRY.get("HHCLEmbeddingHead")
+    assert REID_HEADS_REGISTRY.get("NormalizedEmbeddingHead")
     assert META_ARCH_REGISTRY.get("HHCL")
 
 

@@ -7,10 +7,10 @@ import torch
 from fastreid.config import get_cfg
 
 from hhcl import add_hhcl_config
-from hhcl.engine import HHCLTrainer
+from hhcl.engine import PseudoLabelTrainer
 from hhcl.evaluation.rank import evaluate_rank
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 BACKBONES = [  # (registry name, depth, feature dim, IBN, pooling)
     ("build_resnet_backbone", "18x", 512, False, "GlobalAvgPool"),
@@ -31,8 +31,8 @@ def test_backbone_trains_one_step_and_evaluates(name, depth, dim, ibn, pool):
     cfg.merge_from_file(str(REPO / "configs/HHCL/synth.yml"))
     cfg.merge_from_list(["MODEL.BACKBONE.NAME", name, "MODEL.BACKBONE.DEPTH", depth, "MODEL.BACKBONE.FEAT_DIM",
                          str(dim), "MODEL.BACKBONE.WITH_IBN", str(ibn), "MODEL.HEADS.POOL_LAYER", pool])
-    model = HHCLTrainer.build_model(cfg)
-    optimizer, _ = HHCLTrainer.build_optimizer(cfg, model)
+    model = PseudoLabelTrainer.build_model(cfg)
+    optimizer, _ = PseudoLabelTrainer.build_optimizer(cfg, model)
     images, labels = torch.rand(8, 3, 64, 32) * 255, torch.arange(8) % 4
 
     model.eval()

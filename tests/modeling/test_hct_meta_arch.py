@@ -6,7 +6,7 @@ from fastreid.modeling import build_model
 
 from hhcl import add_hhcl_config
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 
 def brute_force_batch_hard_triplet(features: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:

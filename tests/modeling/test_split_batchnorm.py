@@ -9,10 +9,10 @@ from fastreid.config import get_cfg
 from fastreid.layers import get_norm
 
 from hhcl import add_hhcl_config
-from hhcl.engine import HHCLTrainer
+from hhcl.engine import PseudoLabelTrainer
 from hhcl.modeling import split_batch_norm_
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 
 @pytest.mark.parametrize("shape", [(12, 3, 4, 2), (12, 5, 1, 1), (12, 5)])
@@ -66,9 +66,9 @@ def test_config_key_converts_every_batchnorm_and_keeps_checkpoint_keys():
     cfg = get_cfg()
     add_hhcl_config(cfg)
     cfg.merge_from_file(str(REPO / "configs/HHCL/synth.yml"))
-    plain = HHCLTrainer.build_model(cfg)
+    plain = PseudoLabelTrainer.build_model(cfg)
     cfg.MODEL.BN_CHUNK_SIZE = 16
-    split = HHCLTrainer.build_model(cfg)
+    split = PseudoLabelTrainer.build_model(cfg)
     norms = [m for m in split.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     assert norms and all("forward" in vars(m) for m in norms)
     assert list(split.state_dict()) == list(plain.state_dict())

@@ -10,7 +10,7 @@ from PIL import Image
 from hhcl import add_hhcl_config
 from hhcl.reports import common_dataset, load_run, plot_map, plot_pseudo_labels, results_table
 
-from ..conftest import REPO
+from ..helpers import REPO
 
 METRICS = {"mAP": 55.5, "Rank-1": 64.7, "Rank-5": 92.0, "Rank-10": 98.2, "mINP": 33.8}
 
@@ -43,7 +43,7 @@ def runs(tmp_path):
     hhcl_run = fake_run(tmp_path / "hhcl", "configs/HHCL/synth.yml", "TEST.EVAL_PERIOD", "10",
                         maps=[{"mAP": 40.0}, {"mAP": 57.0}, {"mAP": 51.0}, {"mAP": 55.5}],
                         pseudo=[quality(e, 150 + e) for e in range(40)])
-    gt_run = fake_run(tmp_path / "gt", "configs/ClusterContrast/synth.yml", "HHCL.PSEUDO.METHOD", "ground_truth",
+    gt_run = fake_run(tmp_path / "gt", "configs/ClusterContrast/synth.yml", "PSEUDO_LABELS.METHOD", "ground_truth",
                       "MODEL.WEIGHTS", "/x/baseline/model_final.pth")
     hct_run = fake_run(tmp_path / "hct", "configs/HCT/synth.yml", "MODEL.BACKBONE.NAME", "build_resnet_backbone",
                        "MODEL.BACKBONE.DEPTH", "50x", "MODEL.BACKBONE.WITH_IBN", "True",

@@ -17,11 +17,11 @@ from PIL import Image
 from hhcl.data import SyntheticSource, SyntheticSpec
 from hhcl.data.synthetic.colour_baseline import colour_histogram_map
 
-from ..conftest import REPO
+from ..helpers import REPO, TINY_RUN
 
 CONFIG = str(REPO / "configs/Baselines/synth_bagtricks_R18.yml")
 SOURCE = SyntheticSpec(num_train_ids=48, num_test_ids=32, num_cameras=3, images_per_camera=3, seed=1)
-TINY_RUN = [
+BASELINE_RUN = [
     "DATASETS.SYNTH_SOURCE.NUM_TRAIN_IDS", "48", "DATASETS.SYNTH_SOURCE.NUM_TEST_IDS", "32",
     "DATASETS.SYNTH_SOURCE.NUM_CAMERAS", "3", "DATASETS.SYNTH_SOURCE.IMAGES_PER_CAMERA", "3",
     "DATASETS.SYNTH_SOURCE.SEED", "1",
@@ -60,7 +60,7 @@ def final_table(stdout: str) -> dict[str, dict[str, float]]:
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("train_net")
     out = root / "run"
-    result = train_net("--config-file", CONFIG, "OUTPUT_DIR", str(out), *TINY_RUN, datasets=root / "datasets")
+    result = train_net("--config-file", CONFIG, "OUTPUT_DIR", str(out), *BASELINE_RUN, datasets=root / "datasets")
     assert result.returncode == 0, result.stderr[-5000:]
     return result, out, root / "datasets"
 
@@ -100,7 +100,7 @@ def test_trained_model_is_far_better_than_colour_alone(trained):
 def test_eval_only_reproduces_the_final_metrics(trained, tmp_path):
     result, out, datasets = trained
     evaluation = train_net("--config-file", CONFIG, "--eval-only", "MODEL.WEIGHTS", str(out / "model_final.pth"),
-                           "OUTPUT_DIR", str(tmp_path), *TINY_RUN, datasets=datasets)
+                           "OUTPUT_DIR", str(tmp_path), *BASELINE_RUN, datasets=datasets)
     assert evaluation.returncode == 0, evaluation.stderr[-5000:]
     assert final_table(evaluation.stdout) == final_table(result.stdout)
 
@@ -109,7 +109,7 @@ def test_resume_continues_after_the_last_checkpoint(trained, tmp_path):
     _, out, datasets = trained
     resumed_dir = tmp_path / "run"
     shutil.copytree(out, resumed_dir)
-    resumed = train_net("--config-file", CONFIG, "--resume", "OUTPUT_DIR", str(resumed_dir), *TINY_RUN,
+    resumed = train_net("--config-file", CONFIG, "--resume", "OUTPUT_DIR", str(resumed_dir), *BASELINE_RUN,
                         "SOLVER.MAX_EPOCH", "13", datasets=datasets)
     assert resumed.returncode == 0, resumed.stderr[-5000:]
     assert any("Starting training from epoch 12" in line for line in log_lines(resumed))
@@ -135,7 +135,7 @@ def test_missing_dataset_names_folder_and_variable(tmp_path):
 
 def test_two_cpu_processes_train_and_evaluate(tmp_path):
     result = train_net("--config-file", CONFIG, "--num-gpus", "2", "--dist-url", "auto",
-                       "OUTPUT_DIR", str(tmp_path / "out"), *TINY_RUN, "SOLVER.MAX_EPOCH", "1",
+                       "OUTPUT_DIR", str(tmp_path / "out"), *BASELINE_RUN, "SOLVER.MAX_EPOCH", "1",
                        "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", datasets=tmp_path / "datasets")
     assert result.returncode == 0, result.stderr[-5000:]
     assert any("World size: 2" in line for line in log_lines(result))
@@ -149,7 +149,7 @@ def test_eval_only_with_flip_aqe_and_rerank(trained, tmp_path):
     options = ("TEST.FLIP.ENABLED", "True", "TEST.AQE.ENABLED", "True", "TEST.AQE.QE_K", "3",
                "TEST.RERANK.ENABLED", "True", "TEST.RERANK.K1", "10", "TEST.RERANK.K2", "3")
     evaluation = train_net("--config-file", CONFIG, "--eval-only", "MODEL.WEIGHTS", str(out / "model_final.pth"),
-                           "OUTPUT_DIR", str(tmp_path), *TINY_RUN, *options, datasets=datasets)
+                           "OUTPUT_DIR", str(tmp_path), *BASELINE_RUN, *options, datasets=datasets)
     assert evaluation.returncode == 0, evaluation.stderr[-5000:]
     lines = log_lines(evaluation)
     assert any("Test with AQE setting" in line for line in lines)
@@ -183,7 +183,7 @@ def test_compare_tables_and_plots_a_run(trained, tmp_path):
 def test_visualize_draws_ranked_lists(trained, tmp_path):
     _, out, datasets = trained
     result = tool("visualize.py", "--config-file", CONFIG, "--dataset", "SyntheticTarget", "--num-queries", "3",
-                  "--top-k", "4", "--output", str(tmp_path / "lists.png"), *TINY_RUN,
+                  "--top-k", "4", "--output", str(tmp_path / "lists.png"), *BASELINE_RUN,
                   "MODEL.WEIGHTS", str(out / "model_final.pth"), datasets=datasets)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "3 queries of SyntheticTarget, top-4" in result.stdout
@@ -197,10 +197,9 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     import signal
     import time
 
-    from ..engine.test_hhcl_trainer import TINY
-
+    
     hhcl = [str(REPO / "configs/HHCL/synth.yml")]
-    options = [*TINY, "SOLVER.MAX_EPOCH", "4", "TEST.EVAL_PERIOD", "4", "HHCL.ITERS_PER_EPOCH", "6"]
+    options = [*TINY_RUN, "SOLVER.MAX_EPOCH", "4", "TEST.EVAL_PERIOD", "4", "SOLVER.ITERS_PER_EPOCH", "6"]
     datasets = tmp_path / "datasets"
     full = train_net("--config-file", *hhcl, *options, "OUTPUT_DIR", str(tmp_path / "full"), datasets=datasets)
     assert full.returncode == 0, full.stderr[-3000:]

@@ -2,17 +2,18 @@
 
 ``import hhcl`` patches FastReID 1.4.0 for today's Python/torch/numpy
 (:mod:`hhcl.compat`) and registers the plugin's parts in FastReID's
-registries (datasets, and later meta-architectures, heads and backbones).
+registries (datasets, meta-architectures, heads, backbones) and in its own
+(memories, labelers).
 """
 
 from . import compat
 
 compat.apply()
 
-from . import data, modeling  # noqa: E402  (register datasets, model, head; need the patches above)
+from . import data, labelers, modeling  # noqa: E402  (registration; needs the patches above)
 from .config import add_hhcl_config  # noqa: E402
 
 data.install_clear_data_errors()
 
-__all__ = ["add_hhcl_config", "compat", "data", "modeling"]
+__all__ = ["add_hhcl_config", "compat", "data", "labelers", "modeling"]
 __version__ = "0.1.0"

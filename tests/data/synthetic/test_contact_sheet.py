@@ -3,7 +3,7 @@ from PIL import Image
 
 from hhcl.data.synthetic.contact_sheet import save_contact_sheet
 
-from ...conftest import REPO, TINY_SPEC, run_python
+from ...helpers import REPO, TINY_SPEC, run_python
 
 
 def test_contact_sheet_has_one_tile_per_identity_and_camera_seen(tmp_path):

@@ -7,7 +7,7 @@ from hhcl.data import SyntheticSource, SyntheticTarget
 from hhcl.data.synthetic import plan_images
 from hhcl.engine import BaselineTrainer
 
-from ...conftest import TINY_SPEC
+from ...helpers import TINY_SPEC
 
 
 def test_registered_in_fastreid():

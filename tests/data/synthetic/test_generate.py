@@ -6,7 +6,7 @@ import pytest
 
 from hhcl.data.synthetic import dataset_folder, ensure_dataset, generate, plan_images
 
-from ...conftest import TINY_SPEC
+from ...helpers import TINY_SPEC
 
 MARKET_NAME = re.compile(r"^(\d{4})_c(\d)s1_(\d{6})_00\.jpg$")
 

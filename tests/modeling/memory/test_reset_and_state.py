@@ -93,7 +93,7 @@ def test_nan_features_and_bad_shapes():
 
 
 def test_unknown_mode_and_bad_options():
-    with pytest.raises(ValueError, match="Unknown HHCL.MEMORY.MODE 'hybird'"):
+    with pytest.raises(ValueError, match="Unknown MODEL.MEMORY.MODE 'hybird'"):
         build_memory("hybird", DIM, 3)
     with pytest.raises(ValueError, match="TEMP"):
         build_memory("mean", DIM, 3, temp=0)
@@ -109,10 +109,10 @@ def test_config_builds_the_memory():
 
     cfg = get_cfg()
     add_hhcl_config(cfg)
-    assert (cfg.HHCL.MEMORY.MODE, cfg.HHCL.MEMORY.TEMP, cfg.HHCL.MEMORY.MOMENTUM, cfg.HHCL.MEMORY.MU,
-            cfg.HHCL.MEMORY.NUM_INSTANCES) == ("hybrid", 0.05, 0.1, 0.5, 16)
-    cfg.merge_from_list(["HHCL.MEMORY.MODE", "hard_mean", "HHCL.MEMORY.LEGACY_WEIGHTING", "True",
-                         "HHCL.MEMORY.LABEL_SMOOTH", "0.1"])
+    assert (cfg.MODEL.MEMORY.MODE, cfg.MODEL.MEMORY.TEMP, cfg.MODEL.MEMORY.MOMENTUM, cfg.MODEL.MEMORY.MU,
+            cfg.MODEL.MEMORY.NUM_INSTANCES) == ("hybrid", 0.05, 0.1, 0.5, 16)
+    cfg.merge_from_list(["MODEL.MEMORY.MODE", "hard_mean", "MODEL.MEMORY.LEGACY_WEIGHTING", "True",
+                         "MODEL.MEMORY.LABEL_SMOOTH", "0.1"])
     memory = build_memory_from_cfg(cfg, 16, 4)
     assert type(memory).__name__ == "HardMeanMemory" and memory.legacy_weighting and memory.label_smooth == 0.1
 

@@ -1,22 +1,26 @@
 """Trainers, the pseudo-label hook and the helpers around them."""
 
 from fastreid.config import CfgNode
+from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
 
+from ..modeling import PseudoLabelModel
 from .baseline_trainer import BaselineTrainer
 from .checkpoint import AtomicCheckpointer, MemoryCheckpointer
-from .hhcl_trainer import HHCLTrainer
+from .features import ExtractedFeatures, extract_features, extract_train_features
 from .pseudo_label_hook import PseudoLabelHook
+from .pseudo_label_log import PseudoLabelLog
+from .pseudo_label_trainer import PseudoLabelTrainer
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["UNSUPERVISED_META_ARCHITECTURES", "AtomicCheckpointer", "BaselineTrainer", "HHCLTrainer",
-           "MemoryCheckpointer", "PseudoLabelHook", "format_results_table", "setup_cfg", "trainer_class"]
-
-#: Meta-architectures trained on pseudo labels by :class:`HHCLTrainer`.
-UNSUPERVISED_META_ARCHITECTURES = ("HHCL", "HCT")
+__all__ = ["AtomicCheckpointer", "BaselineTrainer", "ExtractedFeatures", "MemoryCheckpointer", "PseudoLabelHook",
+           "PseudoLabelLog", "PseudoLabelTrainer", "extract_features", "extract_train_features",
+           "format_results_table", "setup_cfg", "trainer_class"]
 
 
 def trainer_class(cfg: CfgNode) -> type:
-    """``HHCLTrainer`` for the clustering-based meta-architectures (``HHCL``,
-    ``HCT``), ``BaselineTrainer`` for stock FastReID models."""
-    return HHCLTrainer if cfg.MODEL.META_ARCHITECTURE in UNSUPERVISED_META_ARCHITECTURES else BaselineTrainer
+    """``PseudoLabelTrainer`` for the meta-architectures registered in
+    FastReID's ``META_ARCH_REGISTRY`` as :class:`~hhcl.modeling.PseudoLabelModel`
+    subclasses (``HHCL``, ``HCT``), ``BaselineTrainer`` for the others."""
+    meta_architecture = META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)
+    return PseudoLabelTrainer if issubclass(meta_architecture, PseudoLabelModel) else BaselineTrainer

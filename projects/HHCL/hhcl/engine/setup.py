@@ -11,13 +11,14 @@ from fastreid.engine import default_setup
 from fastreid.utils import comm
 from fastreid.utils.logger import setup_logger
 
-from ..config import add_hhcl_config
+from ..config import add_hhcl_config, merge_config_file, merge_config_list
 
 
 def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
     """FastReID defaults + the plugin's keys + the config file + overrides.
 
-    Unknown keys raise yacs's ``KeyError`` (``Non-existent config key``).
+    Unknown keys raise yacs's ``KeyError`` (``Non-existent config key``);
+    renamed keys work, with a warning (:data:`hhcl.config.RENAMED_KEYS`).
     When the config asks for CUDA on a machine without it, the run falls back
     to the CPU with a warning (and without AMP, which is much slower on CPU).
     With ``for_run`` the output folder, logger and config dump are set up
@@ -27,8 +28,8 @@ def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
     cfg = get_cfg()
     add_hhcl_config(cfg)
     if args.config_file:
-        cfg.merge_from_file(args.config_file)
-    cfg.merge_from_list(args.opts)
+        merge_config_file(cfg, args.config_file)
+    merge_config_list(cfg, args.opts)
     fell_back = cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available()
     if fell_back:
         cfg.MODEL.DEVICE = "cpu"

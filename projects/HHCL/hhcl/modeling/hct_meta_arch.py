@@ -5,19 +5,19 @@ from __future__ import annotations
 from fastreid.modeling.losses import triplet_loss
 from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
 
-from .meta_arch import EmbeddingModel
+from .pseudo_label_model import PseudoLabelModel
 
 
 @META_ARCH_REGISTRY.register()
-class HCT(EmbeddingModel):
+class HCT(PseudoLabelModel):
     """HCT (Zeng et al., CVPR 2020): any FastReID backbone and head
-    (``HHCLEmbeddingHead`` in the configs) trained with FastReID's own
+    (``NormalizedEmbeddingHead`` in the configs) trained with FastReID's own
     batch-hard triplet loss (``MODEL.LOSSES.TRI``: margin 0.5 in the HCT
     configs) on the pseudo labels of hierarchical clustering
-    (``HHCL.PSEUDO.METHOD agglomerative``), with PK sampling.
+    (``PSEUDO_LABELS.METHOD agglomerative``), with PK sampling.
 
     Training returns ``{"loss_triplet": ...}``; test returns the features.
-    No memory: the pseudo-label hook only relabels and rebuilds the loader.
+    No cluster state: new pseudo labels only change the train loader.
     """
 
     def forward(self, batched_inputs):

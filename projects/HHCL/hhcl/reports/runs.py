@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from tabulate import tabulate
+
+from ..run_folder import read_config, read_final_metrics, read_metrics, read_pseudo_label_records
 
 METRICS = ("mAP", "Rank-1", "Rank-5", "Rank-10", "mINP")
 MEMORY_METHODS = {"hybrid": "HHCL", "hard_mean": "HHCL (release memory)", "mean": "Cluster Contrast",
@@ -33,17 +33,13 @@ class RunSummary:
         return max(series, key=lambda point: point[1]) if series else None
 
 
-def _read_json_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-
-
 def describe_method(cfg: dict) -> str:
     """``HHCL``, ``Cluster Contrast``, ``HCT``, ``bagtricks`` …, with ``w/ GT``
     for the supervised upper bounds."""
     arch = cfg["MODEL"]["META_ARCHITECTURE"]
-    pseudo = cfg.get("HHCL", {}).get("PSEUDO", {}).get("METHOD", "dbscan")
+    pseudo = cfg.get("PSEUDO_LABELS", {}).get("METHOD", "dbscan")
     if arch == "HHCL":
-        name = MEMORY_METHODS.get(cfg["HHCL"]["MEMORY"]["MODE"], f"HHCL ({cfg['HHCL']['MEMORY']['MODE']})")
+        name = MEMORY_METHODS.get(cfg["MODEL"]["MEMORY"]["MODE"], f"HHCL ({cfg['MODEL']['MEMORY']['MODE']})")
         name += " (agglomerative)" if pseudo == "agglomerative" else ""
     elif arch == "HCT":
         name = "HCT" + (" (DBSCAN)" if pseudo == "dbscan" else "")
@@ -97,20 +93,15 @@ def _evaluations(cfg: dict, metrics_lines: list[dict], final: dict) -> dict[str,
 
 
 def load_run(folder: str | Path) -> RunSummary:
-    """Read ``config.yaml``, ``final_metrics.json``, ``metrics.json`` and
-    ``pseudo_labels.jsonl`` of a tools/train_net.py output folder."""
+    """The summary of a finished tools/train_net.py run, read from its output
+    folder (:mod:`hhcl.run_folder`)."""
     folder = Path(folder)
-    config_file, final_file = folder / "config.yaml", folder / "final_metrics.json"
-    for required in (config_file, final_file):
-        if not required.exists():
-            raise FileNotFoundError(f"{required} is missing: {folder} is not the OUTPUT_DIR of a finished "
-                                    f"tools/train_net.py run")
-    cfg = yaml.safe_load(config_file.read_text())
-    final = json.loads(final_file.read_text())
+    final = read_final_metrics(folder)
+    cfg = read_config(folder)
     return RunSummary(folder=folder, method=describe_method(cfg), backbone=describe_backbone(cfg),
                       init=describe_init(cfg), results=final["results"], minutes=float(final["minutes"]),
-                      evaluations=_evaluations(cfg, _read_json_lines(folder / "metrics.json"), final["results"]),
-                      pseudo_labels=_read_json_lines(folder / "pseudo_labels.jsonl"))
+                      evaluations=_evaluations(cfg, read_metrics(folder), final["results"]),
+                      pseudo_labels=read_pseudo_label_records(folder))
 
 
 def common_dataset(runs: list[RunSummary]) -> str:

@@ -1,5 +1,5 @@
 """Heads registered in FastReID's REID_HEADS_REGISTRY."""
 
-from .embedding_head import HHCLEmbeddingHead
+from .embedding_head import NormalizedEmbeddingHead
 
-__all__ = ["HHCLEmbeddingHead"]
+__all__ = ["NormalizedEmbeddingHead"]

@@ -11,7 +11,7 @@ from torch import nn
 
 
 @REID_HEADS_REGISTRY.register()
-class HHCLEmbeddingHead(nn.Module):
+class NormalizedEmbeddingHead(nn.Module):
     """Feature map → pooling (any FastReID pooling layer, ``POOL_LAYER``) →
     BatchNorm neck with frozen bias → optional linear embedding
     (``EMBEDDING_DIM`` > 0) → L2 normalisation. The same normalised output in

@@ -36,11 +36,11 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
                  momentum: float = 0.1, label_smooth: float = 0.0):
         super().__init__()
         if temp <= 0:
-            raise ValueError(f"HHCL.MEMORY.TEMP must be positive, got {temp}")
+            raise ValueError(f"MODEL.MEMORY.TEMP must be positive, got {temp}")
         if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"HHCL.MEMORY.MOMENTUM must be in [0, 1], got {momentum}")
+            raise ValueError(f"MODEL.MEMORY.MOMENTUM must be in [0, 1], got {momentum}")
         if not 0.0 <= label_smooth < 1.0:
-            raise ValueError(f"HHCL.MEMORY.LABEL_SMOOTH must be in [0, 1), got {label_smooth}")
+            raise ValueError(f"MODEL.MEMORY.LABEL_SMOOTH must be in [0, 1), got {label_smooth}")
         self.num_features = num_features
         self.temp = temp
         self.momentum = momentum
@@ -168,7 +168,7 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
         if has_memory and absent:
             self.initialized.fill_(False)
             logger.warning(f"The checkpoint's memory has no {', '.join(absent)} ({type(self).__name__} needs "
-                           f"them): it was saved with another HHCL.MEMORY.MODE. This memory is rebuilt at the "
+                           f"them): it was saved with another MODEL.MEMORY.MODE. This memory is rebuilt at the "
                            f"next clustering.")
 
 

@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 import torch
 
 from .base import ClusterMemory
+from .registry import MEMORY_REGISTRY, MemoryOptions
 from .updates import hardest_sample_update, sequential_momentum_update
 
 
@@ -30,3 +31,15 @@ class CentroidMemory(ClusterMemory):
     def extra_repr(self) -> str:
         return f"mode={'hard' if self.hard else 'mean'}, clusters={self.num_clusters}, temp={self.temp}, " \
                f"momentum={self.momentum}"
+
+
+@MEMORY_REGISTRY.register(name="mean")
+def build_mean_memory(num_features: int, num_clusters: int, options: MemoryOptions) -> CentroidMemory:
+    """Cluster Contrast's CM: centroids, per-sample momentum update."""
+    return CentroidMemory(num_features, num_clusters, hard=False, **options.common())
+
+
+@MEMORY_REGISTRY.register(name="hard")
+def build_hard_memory(num_features: int, num_clusters: int, options: MemoryOptions) -> CentroidMemory:
+    """Cluster Contrast's CMhard: centroids, hardest-sample momentum update."""
+    return CentroidMemory(num_features, num_clusters, hard=True, **options.common())

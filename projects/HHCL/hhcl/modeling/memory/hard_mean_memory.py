@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 import torch
 
 from .base import ClusterMemory
+from .registry import MEMORY_REGISTRY, MemoryOptions
 from .updates import batch_mean_update, hardest_sample_update
 
 
@@ -27,7 +28,7 @@ class HardMeanMemory(ClusterMemory):
                  legacy_weighting: bool = False, **kwargs):
         super().__init__(num_features, num_clusters, **kwargs)
         if not 0.0 <= mu <= 1.0:
-            raise ValueError(f"HHCL.MEMORY.MU must be in [0, 1], got {mu}")
+            raise ValueError(f"MODEL.MEMORY.MU must be in [0, 1], got {mu}")
         self.mu = mu
         self.legacy_weighting = legacy_weighting
         self.register_buffer("hard_centroids", torch.zeros(num_clusters, num_features))
@@ -50,3 +51,10 @@ class HardMeanMemory(ClusterMemory):
     def extra_repr(self) -> str:
         return f"mode=hard_mean, clusters={self.num_clusters}, temp={self.temp}, momentum={self.momentum}, " \
                f"mu={self.mu}, legacy_weighting={self.legacy_weighting}"
+
+
+@MEMORY_REGISTRY.register(name="hard_mean")
+def build_hard_mean_memory(num_features: int, num_clusters: int, options: MemoryOptions) -> HardMeanMemory:
+    """The memory of HHCL's public release (``CMhybrid``)."""
+    return HardMeanMemory(num_features, num_clusters, mu=options.mu, legacy_weighting=options.legacy_weighting,
+                          **options.common())

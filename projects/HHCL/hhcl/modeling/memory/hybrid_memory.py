@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from .base import ClusterMemory
 from .logits import HardInstanceLogits
+from .registry import MEMORY_REGISTRY, MemoryOptions
 from .updates import batch_mean_update, instance_overwrite_update
 
 
@@ -30,9 +31,9 @@ class HybridMemory(ClusterMemory):
                  **kwargs):
         super().__init__(num_features, num_clusters, **kwargs)
         if not 0.0 <= mu <= 1.0:
-            raise ValueError(f"HHCL.MEMORY.MU must be in [0, 1], got {mu}")
+            raise ValueError(f"MODEL.MEMORY.MU must be in [0, 1], got {mu}")
         if num_instances < 1:
-            raise ValueError(f"HHCL.MEMORY.NUM_INSTANCES must be at least 1, got {num_instances}")
+            raise ValueError(f"MODEL.MEMORY.NUM_INSTANCES must be at least 1, got {num_instances}")
         self.mu = mu
         self.register_buffer("instances", torch.zeros(num_clusters, num_instances, num_features))
 
@@ -64,3 +65,10 @@ class HybridMemory(ClusterMemory):
     def extra_repr(self) -> str:
         return f"mode=hybrid, clusters={self.num_clusters}, instances={self.num_instances}, " \
                f"temp={self.temp}, momentum={self.momentum}, mu={self.mu}"
+
+
+@MEMORY_REGISTRY.register(name="hybrid")
+def build_hybrid_memory(num_features: int, num_clusters: int, options: MemoryOptions) -> HybridMemory:
+    """HHCL's hybrid memory (paper, Eq. 2–8)."""
+    return HybridMemory(num_features, num_clusters, num_instances=options.num_instances, mu=options.mu,
+                        **options.common())

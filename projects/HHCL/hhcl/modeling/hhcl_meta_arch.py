@@ -1,41 +1,30 @@
-"""The ``HHCL`` meta-architecture (backbone + embedding head + cluster memory)
-and the embedding model it shares with HCT."""
+"""The ``HHCL`` meta-architecture: backbone + embedding head + cluster memory
+(HHCL and Cluster Contrast)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from fastreid.config import CfgNode, configurable
 from fastreid.modeling.backbones import build_backbone
 from fastreid.modeling.heads import build_heads
-from fastreid.modeling.meta_arch import META_ARCH_REGISTRY, Baseline
+from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
 from torch import nn
 
 from .memory import build_memory_from_cfg
-
-
-class EmbeddingModel(Baseline):
-    """A FastReID ``Baseline`` whose head gives the embedding itself (no
-    classifier): the common part of the unsupervised meta-architectures,
-    which add their training loss on top of :meth:`embed`."""
-
-    def embed(self, batched_inputs) -> torch.Tensor:
-        """Images → backbone → head: the (L2-normalised) features."""
-        return self.heads(self.backbone(self.preprocess_image(batched_inputs)))
-
-    def preprocess_image(self, batched_inputs) -> torch.Tensor:
-        images = batched_inputs["images"] if isinstance(batched_inputs, dict) else batched_inputs
-        return (images.to(self.device) - self.pixel_mean) / self.pixel_std
+from .pseudo_label_model import PseudoLabelModel
 
 
 @META_ARCH_REGISTRY.register()
-class HHCL(EmbeddingModel):
+class HHCL(PseudoLabelModel):
     """Any FastReID backbone (``MODEL.BACKBONE.NAME``) and head
-    (``HHCLEmbeddingHead`` by default) with a cluster memory
-    (``HHCL.MEMORY.*``) as sub-module, so checkpoints hold it.
+    (``NormalizedEmbeddingHead`` by default) with a cluster memory
+    (``MODEL.MEMORY.*``) as sub-module, so checkpoints hold it.
 
     Training: images → L2-normalised features → the memory's named losses
     against the batch's pseudo labels (``targets``). Test: the features.
-    The memory is re-initialised each epoch by the pseudo-label hook.
+    The memory is rebuilt from every new set of pseudo labels
+    (:meth:`set_pseudo_labels`).
     """
 
     @configurable
@@ -55,3 +44,11 @@ class HHCL(EmbeddingModel):
         if not self.training:
             return features
         return self.memory(features, batched_inputs["targets"].to(features.device))
+
+    def set_pseudo_labels(self, features: torch.Tensor, labels: np.ndarray, generator: torch.Generator) -> None:
+        """Rebuild the memory from the clustered features (its size becomes
+        the number of clusters)."""
+        self.memory.reset(features.to(self.device), torch.as_tensor(labels), generator=generator)
+
+    def has_pseudo_label_state(self) -> bool:
+        return bool(self.memory.initialized)

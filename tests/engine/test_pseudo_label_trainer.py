@@ -1,4 +1,4 @@
-"""HHCLTrainer end to end on a tiny synthetic target set: clustering, memory
+"""PseudoLabelTrainer end to end on a tiny synthetic target set: clustering, memory
 reset, loader rebuild, evaluation, checkpoint, resume — and no ground truth
 reaching training."""
 
@@ -14,20 +14,10 @@ from fastreid.config import get_cfg
 from fastreid.engine.train_loop import HookBase
 
 from hhcl import add_hhcl_config
-from hhcl.engine import HHCLTrainer, hhcl_trainer
+from hhcl.engine import PseudoLabelTrainer, pseudo_label_trainer
 
-from ..conftest import REPO
+from ..helpers import REPO, TINY_RUN
 
-TINY = [
-    "DATASETS.SYNTH_TARGET.NUM_TRAIN_IDS", "16", "DATASETS.SYNTH_TARGET.NUM_TEST_IDS", "6",
-    "DATASETS.SYNTH_TARGET.NUM_CAMERAS", "3", "DATASETS.SYNTH_TARGET.IMAGES_PER_CAMERA", "3",
-    "DATASETS.SYNTH_TARGET.IMAGE_SIZE", "[64, 32]", "DATASETS.SYNTH_TARGET.DIFFICULTY", "0.2",
-    "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]", "INPUT.PADDING.SIZE", "2",
-    "SOLVER.IMS_PER_BATCH", "16", "HHCL.ITERS_PER_EPOCH", "3", "SOLVER.MAX_EPOCH", "2",
-    "SOLVER.STEPS", "[1]", "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", "TEST.IMS_PER_BATCH", "32",
-    "HHCL.PSEUDO.K1", "6", "HHCL.PSEUDO.K2", "2", "HHCL.PSEUDO.EPS", "0.8", "HHCL.PSEUDO.MIN_SAMPLES", "2",
-    "HHCL.SEED", "3",
-]
 
 
 def make_cfg(output_dir, *options, config="configs/HHCL/synth.yml"):
@@ -35,7 +25,7 @@ def make_cfg(output_dir, *options, config="configs/HHCL/synth.yml"):
     cfg = get_cfg()
     add_hhcl_config(cfg)
     cfg.merge_from_file(str(REPO / config))
-    cfg.merge_from_list(TINY + ["OUTPUT_DIR", str(output_dir)] + list(options))
+    cfg.merge_from_list(TINY_RUN + ["OUTPUT_DIR", str(output_dir)] + list(options))
     return cfg
 
 
@@ -55,7 +45,7 @@ class Recorder:
 
 
 def train(cfg, resume=False):
-    trainer = HHCLTrainer(cfg)
+    trainer = PseudoLabelTrainer(cfg)
     recorder = Recorder(trainer)
     trainer.resume_or_load(resume=resume)
     results = trainer.train()
@@ -117,16 +107,16 @@ def test_the_final_off_period_evaluation_reaches_metrics_json(run, tmp_path):
 
 
 def test_eval_only_model_is_the_model_training_starts_from(run, tmp_path):
-    """With HHCL.SEED, ``build_model`` (what ``--eval-only`` uses) gives the
+    """With SEED, ``build_model`` (what ``--eval-only`` uses) gives the
     trainer's initial weights: the demo's from-scratch starting model."""
     cfg = make_cfg(tmp_path)
     # Built first: a constructed trainer's loader thread draws from the global RNG.
-    rebuilt = HHCLTrainer.build_model(cfg).state_dict()
-    trainer = HHCLTrainer(cfg)
-    trainer.stop_train_loader()
+    rebuilt = PseudoLabelTrainer.build_model(cfg).state_dict()
+    trainer = PseudoLabelTrainer(cfg)
+    trainer.stop_data_loader()
     initial = trainer.model.state_dict()
     assert [k for k in initial if not torch.equal(initial[k], rebuilt[k])] == []
-    other_seed = HHCLTrainer.build_model(make_cfg(tmp_path, "HHCL.SEED", "4")).state_dict()
+    other_seed = PseudoLabelTrainer.build_model(make_cfg(tmp_path, "SEED", "4")).state_dict()
     assert not all(torch.equal(initial[k], other_seed[k]) for k in initial)
 
 
@@ -143,7 +133,7 @@ def test_ground_truth_never_reaches_training(run, monkeypatch, tmp_path):
 def assert_same_trajectory(run_a, run_b):
     """Two runs, one on permuted true identities, trained identically."""
     (trainer, recorder, losses), (other, other_recorder, other_losses) = run_a, run_b
-    assert other.pseudo_label_hook.true_ids.tolist() != trainer.pseudo_label_hook.true_ids.tolist()
+    assert other.pseudo_label_hook.log.true_ids.tolist() != trainer.pseudo_label_hook.log.true_ids.tolist()
     assert other_losses == losses
     for mine, theirs in zip(recorder.labels, other_recorder.labels, strict=True):
         assert np.array_equal(mine, theirs)
@@ -153,7 +143,7 @@ def assert_same_trajectory(run_a, run_b):
 
 def permute_train_identities(monkeypatch):
     """Make the trainer see the train set with its true identities permuted."""
-    load = hhcl_trainer.load_train_items
+    load = pseudo_label_trainer.load_train_items
 
     def permuted_identities(cfg):
         items = load(cfg)
@@ -161,13 +151,13 @@ def permute_train_identities(monkeypatch):
         shuffled = dict(zip(ids, np.random.default_rng(0).permutation(ids)))
         return [(path, shuffled[pid], camera) for path, pid, camera in items]
 
-    monkeypatch.setattr(hhcl_trainer, "load_train_items", permuted_identities)
+    monkeypatch.setattr(pseudo_label_trainer, "load_train_items", permuted_identities)
 
 
 def test_hct_merges_a_fixed_share_per_stage_and_never_sees_ground_truth(run, monkeypatch, tmp_path):
     """HCT: batch-hard triplet loss on agglomerative pseudo labels, int(0.07 N)
     merges per stage; permuting the true identities changes nothing."""
-    options = ["HHCL.PSEUDO.EVERY_N_EPOCHS", "1"]
+    options = ["PSEUDO_LABELS.EVERY_N_EPOCHS", "1"]
     trainer, recorder, results, losses = train(make_cfg(tmp_path / "hct", *options, config="configs/HCT/synth.yml"))
     assert set(losses) == {"total_loss"} and len(losses["total_loss"]) == 2 * 3
     assert not hasattr(trainer.model, "memory") and set(results) >= {"mAP", "Rank-1"}
@@ -184,8 +174,8 @@ def test_hct_merges_a_fixed_share_per_stage_and_never_sees_ground_truth(run, mon
 def test_resume_keeps_pseudo_labels_and_memory(monkeypatch, tmp_path):
     monkeypatch.setattr("fastreid.data.build._root", str(tmp_path / "datasets"))
     first, first_recorder, _, _ = train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "1",
-                                                 "HHCL.PSEUDO.EVERY_N_EPOCHS", "2"))
-    resumed = HHCLTrainer(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "2", "HHCL.PSEUDO.EVERY_N_EPOCHS", "2"))
+                                                 "PSEUDO_LABELS.EVERY_N_EPOCHS", "2"))
+    resumed = PseudoLabelTrainer(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "2", "PSEUDO_LABELS.EVERY_N_EPOCHS", "2"))
     fresh_size = resumed.model.memory.num_clusters
     resumed.resume_or_load(resume=True)
     assert resumed.start_epoch == 1
@@ -198,7 +188,7 @@ def test_resume_keeps_pseudo_labels_and_memory(monkeypatch, tmp_path):
 
 
 def test_nan_loss_stops_with_step_losses_and_last_good_checkpoint(run, tmp_path):
-    trainer = HHCLTrainer(make_cfg(tmp_path / "nan"))
+    trainer = PseudoLabelTrainer(make_cfg(tmp_path / "nan"))
     model_forward = trainer.model.forward
 
     def diverging_forward(batch):
@@ -220,22 +210,25 @@ def test_nan_loss_stops_with_step_losses_and_last_good_checkpoint(run, tmp_path)
 def test_zero_or_one_cluster(run, tmp_path, first, later):
     """First update: stop, saying what to change. Later: keep the previous
     pseudo labels and memory, and go on."""
-    trainer = HHCLTrainer(make_cfg(tmp_path / "clusters"))
+    trainer = PseudoLabelTrainer(make_cfg(tmp_path / "clusters"))
     hook = trainer.pseudo_label_hook
-    real_cluster = hook.cluster
+    real_labeler = hook.labeler
 
     def degenerate(num_clusters, size):
         return np.full(size, -1) if num_clusters == 0 else np.r_[np.zeros(size - 2, int), -1, -1]
 
-    def clustering(features):
-        wanted = first if trainer.epoch == 0 else later
-        return real_cluster(features) if wanted is None else degenerate(wanted, len(features))
+    class Labeler:
+        advice = real_labeler.advice
 
-    hook.cluster = clustering
+        def __call__(self, features, previous):
+            wanted = first if trainer.epoch == 0 else later
+            return real_labeler(features, previous) if wanted is None else degenerate(wanted, len(features))
+
+    hook.labeler = Labeler()
     trainer.resume_or_load(resume=False)
     if first is not None:
         with pytest.raises(RuntimeError, match="Epoch 0: the clustering found (no cluster|a single cluster).*"
-                                               "nothing to contrast. (Raise|Lower) HHCL.PSEUDO.EPS"):
+                                               "nothing to contrast. (Raise|Lower) PSEUDO_LABELS.EPS"):
             trainer.train()
         return
     trainer.train()
@@ -261,7 +254,7 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(run, tmp_path):
     options = ["SOLVER.MAX_EPOCH", "3"]
     full, full_recorder, full_results, full_losses = train(make_cfg(tmp_path / "full", *options))
 
-    crashed = HHCLTrainer(make_cfg(tmp_path / "crashed", *options))
+    crashed = PseudoLabelTrainer(make_cfg(tmp_path / "crashed", *options))
     crashed.register_hooks([CrashAt(iteration=7)])
     crashed.resume_or_load(resume=False)
     with pytest.raises(RuntimeError, match="simulated crash"):
@@ -283,7 +276,7 @@ def _train_on_one_rank(datasets: str, output_dir: str, states: str) -> None:
     from fastreid.utils import comm
 
     build._root = datasets
-    trainer = HHCLTrainer(make_cfg(Path(output_dir), "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_WORKERS", "0"))
+    trainer = PseudoLabelTrainer(make_cfg(Path(output_dir), "SOLVER.IMS_PER_BATCH", "16", "DATALOADER.NUM_WORKERS", "0"))
     trainer.resume_or_load(resume=False)
     trainer.train()
     model = trainer.model.module if hasattr(trainer.model, "module") else trainer.model
@@ -314,8 +307,8 @@ def test_resume_with_a_memory_of_another_mode_clusters_again(monkeypatch, tmp_pa
     instance slots: the memory is rebuilt by clustering at the resumed epoch,
     even though that epoch is not a clustering epoch."""
     monkeypatch.setattr("fastreid.data.build._root", str(tmp_path / "datasets"))
-    options = ["HHCL.PSEUDO.EVERY_N_EPOCHS", "2"]
-    train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "1", "HHCL.MEMORY.MODE", "mean", *options))
+    options = ["PSEUDO_LABELS.EVERY_N_EPOCHS", "2"]
+    train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "1", "MODEL.MEMORY.MODE", "mean", *options))
     resumed, recorder, results, _ = train(make_cfg(tmp_path / "out", "SOLVER.MAX_EPOCH", "2", *options), resume=True)
     assert resumed.start_epoch == 1 and len(recorder.labels) == 1
     assert resumed.pseudo_label_hook.labelled_epoch == 1

@@ -1,0 +1,76 @@
+"""``add_hhcl_config``: every config key the plugin adds, with its defaults.
+
+Symbols are those of the HHCL paper (docs/DESIGN.md, "Equations and code").
+"""
+
+from __future__ import annotations
+
+from fastreid.config import CfgNode
+
+from ..data.synthetic_config import add_synthetic_config
+
+
+def add_hhcl_config(cfg: CfgNode) -> None:
+    """Add the plugin's keys to a FastReID config (in place), with the HHCL
+    paper's defaults. ``DATASETS.SYNTH_SOURCE`` / ``DATASETS.SYNTH_TARGET``
+    hold the synthetic datasets' options (:class:`hhcl.data.SyntheticSpec`)."""
+    add_synthetic_config(cfg)
+
+    # Seeds every random stream of a run (samplers, augmentation, memory
+    # slots, initialisation); -1: a random seed.
+    cfg.SEED = -1
+
+    # BatchNorm training statistics over chunks of this many samples (0: the
+    # whole batch). 64 with batch 256 = the authors' 4-GPU DataParallel.
+    cfg.MODEL.BN_CHUNK_SIZE = 0
+
+    # A random per-channel gain (white balance) after FastReID's ToTensor.
+    cfg.INPUT.COLOR_CAST = CfgNode()
+    cfg.INPUT.COLOR_CAST.ENABLED = False
+    cfg.INPUT.COLOR_CAST.PROB = 0.5
+    # Gains drawn from U(1 - STRENGTH, 1 + STRENGTH).
+    cfg.INPUT.COLOR_CAST.STRENGTH = 0.2
+
+    # Training steps between two pseudo-label updates (one "epoch" of the
+    # unsupervised methods; the LR schedule counts epochs of this length).
+    cfg.SOLVER.ITERS_PER_EPOCH = 200
+
+    # The cluster memory of HHCL and Cluster Contrast (hhcl.modeling.memory).
+    cfg.MODEL.MEMORY = CfgNode()
+    # hybrid (HHCL, Eq. 2-8), hard_mean (HHCL release), mean / hard (Cluster Contrast).
+    cfg.MODEL.MEMORY.MODE = "hybrid"
+    # Temperature τ of the contrastive logits (Eq. 3, 5).
+    cfg.MODEL.MEMORY.TEMP = 0.05
+    # Momentum m: weight of the old memory row in the update (Eq. 4).
+    cfg.MODEL.MEMORY.MOMENTUM = 0.1
+    # μ: weight of the cluster-level loss in L = μ·L_cls + (1−μ)·L_ins (Eq. 7).
+    cfg.MODEL.MEMORY.MU = 0.5
+    # K: instance slots per cluster of the hybrid memory (= DATALOADER.NUM_INSTANCE).
+    cfg.MODEL.MEMORY.NUM_INSTANCES = 16
+    # ε of label smoothing on the cluster-level cross-entropies (the paper's "+LS").
+    cfg.MODEL.MEMORY.LABEL_SMOOTH = 0.0
+    # hard_mean with the release's weighting μ·CE_hard + μ(1−μ)·CE_mean.
+    cfg.MODEL.MEMORY.LEGACY_WEIGHTING = False
+
+    # The pseudo-label step (hhcl.labelers, hhcl.clustering).
+    cfg.PSEUDO_LABELS = CfgNode()
+    # A registered labeler: dbscan, agglomerative, ground_truth (hhcl.labelers).
+    cfg.PSEUDO_LABELS.METHOD = "dbscan"
+    # Relabel before every N-th epoch (HCT: one merge stage per N epochs).
+    cfg.PSEUDO_LABELS.EVERY_N_EPOCHS = 1
+    # k1, k2 of the k-reciprocal Jaccard distance.
+    cfg.PSEUDO_LABELS.K1 = 30
+    cfg.PSEUDO_LABELS.K2 = 6
+    # k-NN index: exact (faiss IndexFlatL2) or hnsw (approximate).
+    cfg.PSEUDO_LABELS.KNN_INDEX = "exact"
+    # DBSCAN's ε (maximum Jaccard distance of neighbours) and minimum samples.
+    cfg.PSEUDO_LABELS.EPS = 0.6
+    cfg.PSEUDO_LABELS.MIN_SAMPLES = 4
+    # Agglomerative (HCT/BUC): merges per stage = MERGE_PERCENT × images.
+    cfg.PSEUDO_LABELS.MERGE_PERCENT = 0.07
+    # Cluster distance: min (single linkage, HCT) or average.
+    cfg.PSEUDO_LABELS.LINKAGE = "min"
+    # λ of the size penalty λ·(|A| + |B|) added to a merge's distance.
+    cfg.PSEUDO_LABELS.SIZE_PENALTY = 0.003
+    # Neighbours per image of the k-NN graph the merges are chosen from.
+    cfg.PSEUDO_LABELS.KNN = 20

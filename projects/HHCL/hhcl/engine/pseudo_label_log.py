@@ -1,0 +1,39 @@
+"""The record of every pseudo-label update: console, event storage and the run folder."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from fastreid.utils.events import EventStorage
+
+from ..clustering import pseudo_label_quality
+from ..run_folder import append_pseudo_label_record
+
+logger = logging.getLogger(__name__)
+
+
+class PseudoLabelLog:
+    """Quality of each update against the true identities (which only this
+    log sees in unsupervised training), its timing, written to the console,
+    to FastReID's event storage (``pseudo/*``, ``time/*``: metrics.json and
+    TensorBoard) and to ``pseudo_labels.jsonl`` in ``output_dir``."""
+
+    def __init__(self, true_ids: np.ndarray, output_dir: str = ""):
+        self.true_ids = true_ids
+        self.output_dir = output_dir
+
+    def record(self, storage: EventStorage, epoch: int, labels: np.ndarray, extract_s: float,
+               cluster_s: float) -> dict:
+        """Log one update; returns its record."""
+        quality = pseudo_label_quality(labels, self.true_ids)
+        storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
+                            **{"time/extract_s": extract_s, "time/cluster_s": cluster_s}, smoothing_hint=False)
+        record = {"epoch": epoch, **quality, "extract_s": extract_s, "cluster_s": cluster_s}
+        if self.output_dir:
+            append_pseudo_label_record(self.output_dir, record)
+        logger.info(f"Epoch {epoch} pseudo labels: {quality['num_clusters']} clusters, {quality['num_outliers']} "
+                    f"outliers of {labels.size}; precision {quality['pairwise_precision']:.3f}, recall "
+                    f"{quality['pairwise_recall']:.3f}, NMI {quality['nmi']:.3f}, ARI {quality['ari']:.3f} "
+                    f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
+        return record
