@@ -5,8 +5,8 @@ B = 256 (16 clusters × 16 samples), d = 2048, C ∈ {600, 2000}, K = 16,
 median over steps, with 1 thread and with the default thread count. Next to
 each mode: the per-sample-loop baseline, structured like the authors' code —
 logits by a dense matmul with autograd (for ``hybrid``: through all C·K
-instance slots), then the plain per-sample update loops of the tests'
-reference (tests/modeling/memory/reference.py) — and the authors' public
+instance slots), then plain per-sample update loops (:func:`loop_update`)
+— and the authors' public
 code as measured on this machine (1 thread), with the issue's targets.
 
     python benchmarks/bench_memory.py [--steps 7] [--clusters 600 2000]
@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import hhcl  # noqa: E402,F401
-from hhcl.modeling import build_memory  # noqa: E402
-from tests.modeling.memory import reference  # noqa: E402
+import hhcl  # noqa: F401
+from hhcl.modeling import build_memory
 
 BATCH_IDS, BATCH_INSTANCES, DIM, SLOTS = 16, 16, 2048, 16
 MODES = ("mean", "hard", "hard_mean", "hybrid")
@@ -68,7 +63,7 @@ def ours(memory, features, labels) -> None:
 def loop_baseline(memory, features, labels) -> None:
     """Dense autograd logits, then per-sample update loops."""
     features.requires_grad_()
-    temp, mu, y = memory.temp, getattr(memory, "mu", 0.5), labels.tolist()
+    temp, mu = memory.temp, getattr(memory, "mu", 0.5)
     mode = memory.extra_repr().split(",")[0].split("=")[1]
     if mode in ("mean", "hard"):
         loss = F.cross_entropy(features @ memory.centroids.t() / temp, labels)
@@ -84,18 +79,32 @@ def loop_baseline(memory, features, labels) -> None:
         loss = mu * F.cross_entropy(features @ memory.centroids.t() / temp, labels) + \
             (1 - mu) * F.cross_entropy(logits / temp, labels)
     loss.backward()
-    batch = features.detach()
-    with torch.no_grad():
-        if mode == "mean":
-            reference.sequential_update(memory.centroids, batch, y, memory.momentum)
-        elif mode == "hard":
-            reference.hardest_update(memory.centroids, batch, y, memory.momentum)
-        elif mode == "hard_mean":
-            reference.hardest_update(memory.hard_centroids, batch, y, memory.momentum)
-            reference.mean_update(memory.centroids, batch, y, memory.momentum)
-        else:
-            reference.mean_update(memory.centroids, batch, y, memory.momentum)
-            reference.instance_update(memory.instances, batch, y)
+    loop_update(memory, mode, features.detach(), labels.tolist())
+
+
+@torch.no_grad()
+def loop_update(memory, mode: str, batch: torch.Tensor, y: list[int]) -> None:
+    """The memory updates as loops over the batch's samples and clusters."""
+    m = memory.momentum
+
+    def momentum_step(rows: torch.Tensor, index: int, feature: torch.Tensor) -> None:
+        rows[index] = F.normalize(m * rows[index] + (1 - m) * feature, dim=0)
+
+    clusters = {c: [j for j, label in enumerate(y) if label == c] for c in set(y)}
+    if mode == "mean":
+        for j, c in enumerate(y):
+            momentum_step(memory.centroids, c, batch[j])
+        return
+    for c, members in clusters.items():
+        if mode in ("hard", "hard_mean"):
+            hard_rows = memory.centroids if mode == "hard" else memory.hard_centroids
+            hardest = min(members, key=lambda j: float(batch[j] @ hard_rows[c]))
+            momentum_step(hard_rows, c, batch[hardest])
+        if mode in ("hard_mean", "hybrid"):
+            momentum_step(memory.centroids, c, batch[members].mean(dim=0))
+        if mode == "hybrid":
+            for slot, j in enumerate(members[:memory.num_instances]):
+                memory.instances[c, slot] = batch[j]
 
 
 def median_ms(step, mode: str, clusters: int, steps: int) -> float:

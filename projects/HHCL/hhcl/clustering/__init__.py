@@ -1,5 +1,5 @@
 """Pseudo-label engine: sparse k-reciprocal Jaccard distance, DBSCAN,
-hierarchical clustering and pseudo-label quality (DESIGN "Pseudo labels")."""
+hierarchical clustering and pseudo-label quality (docs/DESIGN.md, "Pseudo labels")."""
 
 from .agglomerative import agglomerative
 from .dbscan import dbscan, relabel_by_first_appearance

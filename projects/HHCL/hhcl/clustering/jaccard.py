@@ -1,5 +1,5 @@
 """Sparse k-reciprocal Jaccard distance (Zhong et al. 2017, as in SpCL,
-Cluster Contrast and HHCL): DESIGN.md "Pseudo labels", steps 1–6."""
+Cluster Contrast and HHCL): docs/DESIGN.md, "Pseudo labels", steps 1–6."""
 
 from __future__ import annotations
 

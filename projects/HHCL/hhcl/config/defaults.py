@@ -39,13 +39,13 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     cfg.MODEL.MEMORY = CfgNode()
     # hybrid (HHCL, Eq. 2-8), hard_mean (HHCL release), mean / hard (Cluster Contrast).
     cfg.MODEL.MEMORY.MODE = "hybrid"
-    # Temperature τ of the contrastive logits (Eq. 3, 5).
+    # Temperature τ (τ_c = τ_ins) of the contrastive logits (Eq. 3, 5).
     cfg.MODEL.MEMORY.TEMP = 0.05
-    # Momentum m: weight of the old memory row in the update (Eq. 4).
+    # Momentum α: weight of the old memory row in the update (Eq. 4).
     cfg.MODEL.MEMORY.MOMENTUM = 0.1
-    # μ: weight of the cluster-level loss in L = μ·L_cls + (1−μ)·L_ins (Eq. 7).
+    # μ: weight of the cluster-level loss in L = μ·L_cls + (1−μ)·L_ins (Eq. 2).
     cfg.MODEL.MEMORY.MU = 0.5
-    # K: instance slots per cluster of the hybrid memory (= DATALOADER.NUM_INSTANCE).
+    # K: instance slots per cluster of the hybrid memory (Eq. 6-8; = DATALOADER.NUM_INSTANCE).
     cfg.MODEL.MEMORY.NUM_INSTANCES = 16
     # ε of label smoothing on the cluster-level cross-entropies (the paper's "+LS").
     cfg.MODEL.MEMORY.LABEL_SMOOTH = 0.0

@@ -1,4 +1,4 @@
-"""Procedural person re-ID data (see DESIGN.md "Synthetic data")."""
+"""Procedural person re-ID data (docs/DESIGN.md, "Synthetic data")."""
 
 from .dataset import SyntheticPersons, SyntheticSource, SyntheticTarget
 from .generate import dataset_folder, ensure_dataset, plan_images, render_planned

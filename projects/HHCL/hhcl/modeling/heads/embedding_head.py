@@ -1,4 +1,4 @@
-"""The embedding head of the unsupervised methods (DESIGN "Embedding head")."""
+"""The embedding head of the unsupervised methods (docs/DESIGN.md, "Embedding head")."""
 
 from __future__ import annotations
 
