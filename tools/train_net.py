@@ -12,7 +12,7 @@ import time
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.engine import default_argument_parser, launch
 from fastreid.utils import comm
-from hhcl.engine import MemoryCheckpointer, format_results_table, setup_cfg, trainer_class
+from hhcl.engine import MemoryCheckpointer, format_results_table, per_dataset, setup_cfg, trainer_class
 from hhcl.run_folder import write_final_metrics
 
 
@@ -20,6 +20,7 @@ def main(args):
     cfg = setup_cfg(args)
     trainer_cls = trainer_class(cfg)
     start = time.perf_counter()
+    best = last_epoch = None
     if args.eval_only:
         cfg.defrost()
         cfg.MODEL.BACKBONE.PRETRAIN = False
@@ -30,13 +31,13 @@ def main(args):
         trainer = trainer_cls(cfg)
         trainer.resume_or_load(resume=args.resume)
         results = trainer.train()
+        last_epoch, best = cfg.SOLVER.MAX_EPOCH, (trainer.best_evaluation.epoch, trainer.best_evaluation.results)
     if comm.is_main_process():
-        if results and not any(isinstance(v, dict) for v in results.values()):
-            results = {cfg.DATASETS.TESTS[0]: results}  # FastReID flattens a single test set's results
+        results = per_dataset(results)
         minutes = (time.perf_counter() - start) / 60
-        write_final_metrics(cfg.OUTPUT_DIR, results, minutes)
-        print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:"),
-              flush=True)
+        write_final_metrics(cfg.OUTPUT_DIR, results, minutes, best=best)
+        print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:",
+                                   last_epoch=last_epoch, best=best), flush=True)
     return results
 
 

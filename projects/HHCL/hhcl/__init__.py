@@ -13,7 +13,5 @@ compat.apply()
 from . import data, labelers, modeling  # noqa: E402  (registration; needs the patches above)
 from .config import add_hhcl_config  # noqa: E402
 
-data.install_clear_data_errors()
-
 __all__ = ["add_hhcl_config", "compat", "data", "labelers", "modeling"]
 __version__ = "0.1.0"

@@ -5,7 +5,8 @@ writes and reads them.
 ``config.yaml``             the run's config (written by FastReID's ``default_setup``)
 ``metrics.json``            one JSON object per write of FastReID's ``JSONWriter``
 ``pseudo_labels.jsonl``     one JSON object per pseudo-label update (quality, timing)
-``final_metrics.json``      ``{"results": {dataset: {metric: value}}, "minutes": float}``
+``final_metrics.json``      ``{"results": {dataset: {metric: value}}, "minutes": float}``, and
+                            ``"best": {"epoch": int, "results": {...}}`` for a training run
 ==========================  =================================================
 """
 
@@ -26,10 +27,15 @@ PSEUDO_LABELS_FILE = "pseudo_labels.jsonl"
 FINAL_METRICS_FILE = "final_metrics.json"
 
 
-def write_final_metrics(folder: str | os.PathLike, results: Mapping[str, Mapping[str, float]], minutes: float) -> None:
-    """The final evaluation of a run, by test set, and its duration."""
+def write_final_metrics(folder: str | os.PathLike, results: Mapping[str, Mapping[str, float]], minutes: float,
+                        best: tuple[int, Mapping[str, Mapping[str, float]]] | None = None) -> None:
+    """The final evaluation of a run, by test set, its duration and, for a
+    training run, the best-mAP evaluation (epoch, results)."""
+    record = {"results": results, "minutes": minutes}
+    if best is not None and best[1]:
+        record["best"] = {"epoch": best[0], "results": best[1]}
     with open(Path(folder) / FINAL_METRICS_FILE, "w") as file:
-        json.dump({"results": results, "minutes": minutes}, file, indent=2, default=float)
+        json.dump(record, file, indent=2, default=float)
 
 
 def append_pseudo_label_record(folder: str | os.PathLike, record: Mapping[str, Any]) -> None:

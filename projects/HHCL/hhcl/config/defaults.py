@@ -31,6 +31,12 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     # Gains drawn from U(1 - STRENGTH, 1 + STRENGTH).
     cfg.INPUT.COLOR_CAST.STRENGTH = 0.2
 
+    # Random erasing (INPUT.REA): fastreid (torchvision's: area <= 0.33,
+    # log-uniform aspect, 10 tries, fill INPUT.REA.VALUE) or release (the
+    # HHCL / Cluster Contrast releases': area 0.02-0.4, aspect uniform in
+    # [0.3, 3.33], 100 tries, fill the ImageNet mean in normalised units).
+    cfg.INPUT.REA.MODE = "fastreid"
+
     # Training steps between two pseudo-label updates (one "epoch" of the
     # unsupervised methods; the LR schedule counts epochs of this length).
     cfg.SOLVER.ITERS_PER_EPOCH = 200
@@ -47,8 +53,12 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     cfg.MODEL.MEMORY.MU = 0.5
     # K: instance slots per cluster of the hybrid memory (Eq. 6-8; = DATALOADER.NUM_INSTANCE).
     cfg.MODEL.MEMORY.NUM_INSTANCES = 16
-    # ε of label smoothing on the cluster-level cross-entropies (the paper's "+LS").
+    # ε of label smoothing (the paper's "+LS"; 0: off).
     cfg.MODEL.MEMORY.LABEL_SMOOTH = 0.0
+    # uniform: ε spread over all clusters, on the cluster-level CE only;
+    # release: ε spread over the top C//50 predicted clusters (uniform when
+    # C//50 <= 1), on every CE term of the memory, as the HHCL release.
+    cfg.MODEL.MEMORY.LABEL_SMOOTH_MODE = "uniform"
     # hard_mean with the release's weighting μ·CE_hard + μ(1−μ)·CE_mean.
     cfg.MODEL.MEMORY.LEGACY_WEIGHTING = False
 

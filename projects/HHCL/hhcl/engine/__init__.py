@@ -5,6 +5,7 @@ from fastreid.modeling.meta_arch import META_ARCH_REGISTRY
 
 from ..modeling import PseudoLabelModel
 from .baseline_trainer import BaselineTrainer
+from .best_evaluation import BestEvaluationHook, per_dataset
 from .checkpoint import AtomicCheckpointer, MemoryCheckpointer
 from .features import ExtractedFeatures, extract_features, extract_train_features
 from .pseudo_label_hook import PseudoLabelHook
@@ -13,9 +14,9 @@ from .pseudo_label_trainer import PseudoLabelTrainer
 from .results import format_results_table
 from .setup import setup_cfg
 
-__all__ = ["AtomicCheckpointer", "BaselineTrainer", "ExtractedFeatures", "MemoryCheckpointer", "PseudoLabelHook",
+__all__ = ["AtomicCheckpointer", "BaselineTrainer", "BestEvaluationHook", "ExtractedFeatures", "MemoryCheckpointer", "PseudoLabelHook",
            "PseudoLabelLog", "PseudoLabelTrainer", "extract_features", "extract_train_features",
-           "format_results_table", "setup_cfg", "trainer_class"]
+           "format_results_table", "per_dataset", "setup_cfg", "trainer_class"]
 
 
 def trainer_class(cfg: CfgNode) -> type:

@@ -14,6 +14,7 @@ from fastreid.utils import comm
 from ..data import build_train_transforms, dataset_kwargs, load_train_items
 from ..evaluation import ReidEvaluator
 from ..modeling import split_batch_norm_
+from .best_evaluation import BestEvaluationHook, with_best_evaluation
 from .checkpoint import AtomicCheckpointer
 from .writer_hook import with_epoch_end_writer
 
@@ -37,7 +38,13 @@ class BaselineTrainer(DefaultTrainer):
 
     @classmethod
     def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
-        return super().build_test_loader(cfg, dataset_name, **dataset_kwargs(cfg, [dataset_name]))
+        """FastReID's test loader over ``dataset_name`` (with the synthetic
+        datasets' options from the config) and ``DATALOADER.NUM_WORKERS``
+        workers: ``DefaultTrainer``'s always starts 4 (see docs/COMPAT.md)."""
+        from fastreid.data.build import _test_loader_from_config, build_reid_test_loader
+
+        args = _test_loader_from_config(cfg, dataset_name=dataset_name, **dataset_kwargs(cfg, [dataset_name]))
+        return build_reid_test_loader(**args, num_workers=cfg.DATALOADER.NUM_WORKERS)
 
     @classmethod
     def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
@@ -80,8 +87,11 @@ class BaselineTrainer(DefaultTrainer):
     def build_hooks(self):
         # Called at the end of DefaultTrainer.__init__, before the hooks and
         # resume_or_load take their references to the checkpointer.
-        self.checkpointer = self.build_checkpointer()
-        return with_epoch_end_writer(super().build_hooks())
+        self.best_evaluation = BestEvaluationHook(
+            self.cfg.DATASETS.TESTS[0], save_best=lambda **extra: self.checkpointer.save("model_best", **extra))
+        self.checkpointer = self.build_checkpointer(best_evaluation=self.best_evaluation)
+        hook_list = with_epoch_end_writer(super().build_hooks())
+        return with_best_evaluation(hook_list, self.best_evaluation) if comm.is_main_process() else hook_list
 
     @classmethod
     def build_evaluator(cls, cfg: CfgNode, dataset_name: str, output_dir: str | None = None):

@@ -1,14 +1,21 @@
-"""Checkpoints: written atomically; a memory of any size loads."""
+"""Checkpoints: written atomically, loaded safely (full unpickling only for
+trusted files); a memory of any size loads."""
 
 from __future__ import annotations
 
 import os
-from typing import Callable, IO
+import pickle
+from typing import Any, Callable, IO
 
 import torch
 from fastreid.utils.checkpoint import Checkpointer
 
 from ..modeling.memory import ClusterMemory
+
+#: Set to ``1`` to load checkpoints that hold objects other than tensors
+#: (numpy arrays: converted model-zoo files) with full unpickling. Only for
+#: files you trust.
+TRUST_CHECKPOINT_ENV = "FASTREID_COMPAT_TRUST_CKPT"
 
 
 def atomic_write(path: str, write: Callable[[IO[bytes]], None]) -> None:
@@ -32,7 +39,26 @@ class AtomicCheckpointer(Checkpointer):
     """FastReID's ``Checkpointer`` whose checkpoint files and
     ``last_checkpoint`` tag are written atomically: interrupted at any
     moment — killed, out of disk — the previous checkpoint and the tag that
-    names it stay valid, and a failed save says so."""
+    names it stay valid, and a failed save says so. Checkpoints load with
+    torch's safe loader, and with full unpickling only when
+    :data:`TRUST_CHECKPOINT_ENV` is ``1``."""
+
+    def _load_file(self, f: str) -> dict[str, Any]:
+        """The checkpoint at ``f``, loaded with ``weights_only=True``, torch's
+        default since 2.6, which FastReID's own checkpoints pass. Checkpoints
+        that hold numpy arrays (allowed by ``Checkpointer``'s docstring) load
+        only when :data:`TRUST_CHECKPOINT_ENV` is ``1``; otherwise the error
+        names that variable (see docs/COMPAT.md)."""
+        try:
+            return torch.load(f, map_location=torch.device("cpu"), weights_only=True)
+        except pickle.UnpicklingError as error:
+            if os.environ.get(TRUST_CHECKPOINT_ENV) == "1":
+                return torch.load(f, map_location=torch.device("cpu"), weights_only=False)
+            raise pickle.UnpicklingError(
+                f"Checkpoint {f} holds objects other than tensors, so torch's safe loader "
+                f"refuses it. If you trust the file, set {TRUST_CHECKPOINT_ENV}=1 to load it "
+                f"with full unpickling.\n{error}"
+            ) from error
 
     def save(self, name: str, **kwargs) -> None:
         if not self.save_dir or not self.save_to_disk:

@@ -29,6 +29,11 @@ class ReidEvaluator(FastReidEvaluator):
     :func:`hhcl.evaluation.evaluate_rank` (vectorised, exact) and re-ranking
     from the sparse Jaccard distance (no N×N arrays, no GPU needed)."""
 
+    def _compile_dependencies(self) -> None:
+        """Nothing to compile. FastReID's evaluator builds its Cython ranking
+        with ``make`` inside the installed package, and calls ``sys.exit(1)``
+        in the middle of training when that fails (see docs/COMPAT.md)."""
+
     def evaluate(self):
         predictions = self._predictions
         if comm.get_world_size() > 1:

@@ -1,5 +1,6 @@
 """What every cluster memory shares: state, re-initialisation, multi-process
-gathering, and loading a checkpoint of another size."""
+gathering, the (label-smoothed) cross-entropy, and loading a checkpoint of
+another size."""
 
 from __future__ import annotations
 
@@ -16,6 +17,40 @@ from .logits import CentroidLogits
 
 logger = logging.getLogger(__name__)
 
+#: ``MODEL.MEMORY.LABEL_SMOOTH_MODE`` values; see :meth:`ClusterMemory._cross_entropy`.
+LABEL_SMOOTH_MODES = ("uniform", "release")
+
+#: The release's top-k smoothing spreads ε over the ``C // _CLUSTERS_PER_TOP_K``
+#: most probable clusters.
+_CLUSTERS_PER_TOP_K = 50
+
+
+def top_k_smoothed_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, epsilon: float) -> torch.Tensor:
+    """Cross-entropy with the HHCL release's top-k label smoothing.
+
+    ``logits`` B×C (already divided by τ), ``labels`` (B,). With
+    ``k = C // 50``: if ``k > 1`` the target of sample j is
+    ``q = (1−ε)·onehot(y_j) + (ε/k)·1[c ∈ top-k_j]``, top-k_j being the k
+    classes of largest predicted log-probability of sample j (its own
+    predictions; the true class may be among them and then gets
+    ``1−ε+ε/k``); if ``k ≤ 1`` (C < 100) ordinary uniform smoothing
+    ``q = (1−ε)·onehot(y_j) + ε/C``. Loss = batch mean of
+    ``−Σ_c q_c·log softmax(z_j)_c``. The top-k indices are constants: no
+    gradient flows through q. Ties among the k-th largest are broken by
+    :func:`torch.topk`. ``ε = 0`` is plain cross-entropy.
+    """
+    if not epsilon:
+        return F.cross_entropy(logits, labels)
+    log_p = F.log_softmax(logits, dim=1)
+    nll = -log_p.gather(1, labels[:, None]).squeeze(1)
+    k = logits.shape[1] // _CLUSTERS_PER_TOP_K
+    if k > 1:
+        top_k = log_p.detach().topk(k, dim=1).indices
+        spread = -log_p.gather(1, top_k).mean(dim=1)
+    else:
+        spread = -log_p.mean(dim=1)
+    return ((1.0 - epsilon) * nll + epsilon * spread).mean()
+
 
 class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
     """Base of the memories: a centroid memory ``centroids`` (C×d) plus what
@@ -27,13 +62,19 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
     is applied at the end of the backward of those losses, or right away when
     no backward can follow (gradients disabled or features without grad).
     Call ``forward`` once per backward.
+
+    Label smoothing (``label_smooth`` ε, ``label_smooth_mode``; see
+    :meth:`_cross_entropy`): ``uniform`` spreads ε over all C clusters, on
+    the cluster-level (centroid) CE only; ``release`` is the HHCL public
+    release's ``--smooth``, ε over each sample's top ``C // 50`` predicted
+    clusters (uniform when ``C // 50 <= 1``), on every CE term of the memory.
     """
 
     #: Number of memories the mode keeps (each with its own update).
     num_memories = 1
 
     def __init__(self, num_features: int, num_clusters: int, temp: float = 0.05,
-                 momentum: float = 0.1, label_smooth: float = 0.0):
+                 momentum: float = 0.1, label_smooth: float = 0.0, label_smooth_mode: str = "uniform"):
         super().__init__()
         if temp <= 0:
             raise ValueError(f"MODEL.MEMORY.TEMP must be positive, got {temp}")
@@ -41,10 +82,14 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
             raise ValueError(f"MODEL.MEMORY.MOMENTUM must be in [0, 1], got {momentum}")
         if not 0.0 <= label_smooth < 1.0:
             raise ValueError(f"MODEL.MEMORY.LABEL_SMOOTH must be in [0, 1), got {label_smooth}")
+        if label_smooth_mode not in LABEL_SMOOTH_MODES:
+            raise ValueError(f"Unknown MODEL.MEMORY.LABEL_SMOOTH_MODE {label_smooth_mode!r}; choices: "
+                             f"{', '.join(LABEL_SMOOTH_MODES)}")
         self.num_features = num_features
         self.temp = temp
         self.momentum = momentum
         self.label_smooth = label_smooth
+        self.label_smooth_mode = label_smooth_mode
         self.register_buffer("centroids", torch.zeros(num_clusters, num_features))
         self.register_buffer("initialized", torch.tensor(False))
 
@@ -139,9 +184,30 @@ class ClusterMemory(nn.Module, metaclass=abc.ABCMeta):
 
     def _centroid_cross_entropy(self, features: torch.Tensor, memory: torch.Tensor, labels: torch.Tensor,
                                 on_backward: Callable[[], None] | None) -> torch.Tensor:
-        """Cluster-level CE (HHCL Eq. 3), label-smoothed by ``label_smooth``."""
+        """Cluster-level CE (HHCL Eq. 3) against the centroid memory ``memory``."""
         logits = CentroidLogits.apply(features, memory, on_backward)
-        return F.cross_entropy(logits / self.temp, labels, label_smoothing=self.label_smooth)
+        return self._cross_entropy(logits / self.temp, labels, cluster_level=True)
+
+    def _cross_entropy(self, logits: torch.Tensor, labels: torch.Tensor, cluster_level: bool) -> torch.Tensor:
+        """CE of ``logits`` (B×C, already divided by τ), smoothed by ε = ``label_smooth``:
+
+        - ``uniform``: ``q = (1−ε)·onehot(y) + ε/C`` (``F.cross_entropy``'s
+          ``label_smoothing``) for the cluster-level (centroid) CE terms
+          (``cluster_level``); other terms (hybrid's hard-instance CE) are
+          not smoothed.
+        - ``release``: :func:`top_k_smoothed_cross_entropy` (ε over each
+          sample's top ``C // 50`` predicted clusters, uniform when
+          ``C // 50 <= 1``) for every CE term. The release hard-codes
+          ε = 0.1 whatever its ``--smooth`` value; here ε is
+          ``MODEL.MEMORY.LABEL_SMOOTH`` (set 0.1 to match it).
+        """
+        if self.label_smooth_mode == "release":
+            return top_k_smoothed_cross_entropy(logits, labels, self.label_smooth)
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smooth if cluster_level else 0.0)
+
+    def _smoothing_repr(self) -> str:
+        """``extra_repr`` suffix naming the label smoothing, if any."""
+        return f", label_smooth={self.label_smooth} ({self.label_smooth_mode})" if self.label_smooth else ""
 
     # ------------------------------------------------------------ checkpoint
     def match_buffer_shapes(self, state_dict: dict, prefix: str = "") -> None:

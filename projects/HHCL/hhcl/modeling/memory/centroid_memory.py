@@ -12,7 +12,8 @@ from .updates import hardest_sample_update, sequential_momentum_update
 
 
 class CentroidMemory(ClusterMemory):
-    """Loss ``CE(f Cᵀ/τ, y)`` (ClusterNCE; HHCL Eq. 3). Update ``mean``:
+    """Loss ``CE(f Cᵀ/τ, y)`` (ClusterNCE; HHCL Eq. 3; label-smoothed in
+    both smoothing modes). Update ``mean``:
     ``C[y_j] ← m·C[y_j] + (1−m)·f_j`` per sample in batch order; ``hard``:
     per cluster with its least similar batch sample."""
 
@@ -30,7 +31,7 @@ class CentroidMemory(ClusterMemory):
 
     def extra_repr(self) -> str:
         return f"mode={'hard' if self.hard else 'mean'}, clusters={self.num_clusters}, temp={self.temp}, " \
-               f"momentum={self.momentum}"
+               f"momentum={self.momentum}" + self._smoothing_repr()
 
 
 @MEMORY_REGISTRY.register(name="mean")

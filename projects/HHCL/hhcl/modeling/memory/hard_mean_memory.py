@@ -19,7 +19,7 @@ class HardMeanMemory(ClusterMemory):
     Loss ``μ·CE(f Hᵀ/τ, y) + (1−μ)·CE(f Cᵀ/τ, y)``; with ``legacy_weighting``
     the release's effective ``μ·CE_hard + μ(1−μ)·CE_mean`` (its code reads
     ``μ·(CE_hard + (1−μ)·CE_mean)``). Both memories start from the same
-    centroids.
+    centroids. Label smoothing (either mode) applies to both CE terms.
     """
 
     num_memories = 2
@@ -50,7 +50,7 @@ class HardMeanMemory(ClusterMemory):
 
     def extra_repr(self) -> str:
         return f"mode=hard_mean, clusters={self.num_clusters}, temp={self.temp}, momentum={self.momentum}, " \
-               f"mu={self.mu}, legacy_weighting={self.legacy_weighting}"
+               f"mu={self.mu}, legacy_weighting={self.legacy_weighting}" + self._smoothing_repr()
 
 
 @MEMORY_REGISTRY.register(name="hard_mean")

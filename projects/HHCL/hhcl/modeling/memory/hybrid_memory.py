@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import torch
-import torch.nn.functional as F
 
 from .base import ClusterMemory
 from .logits import HardInstanceLogits
@@ -23,6 +22,7 @@ class HybridMemory(ClusterMemory):
     logits (Eq. 5). Updates: centroids by momentum with the batch mean of
     each cluster (Eq. 4); instances overwritten by the batch's samples (Eq. 8).
     Instance slots start as K features of the cluster drawn with replacement.
+    Label smoothing ``uniform`` smooths ``L_cls`` only, ``release`` both.
     """
 
     num_memories = 2
@@ -55,7 +55,7 @@ class HybridMemory(ClusterMemory):
                 on_backward: Sequence[Callable[[], None] | None]) -> dict[str, torch.Tensor]:
         loss_cluster = self._centroid_cross_entropy(features, self.centroids, labels, on_backward[0])
         instance_logits = HardInstanceLogits.apply(features, self.instances, labels, on_backward[1])
-        loss_instance = F.cross_entropy(instance_logits / self.temp, labels)
+        loss_instance = self._cross_entropy(instance_logits / self.temp, labels, cluster_level=False)
         return {"loss_cluster": self.mu * loss_cluster, "loss_instance": (1.0 - self.mu) * loss_instance}
 
     def _memory_updates(self, features: torch.Tensor, labels: torch.Tensor) -> list[Callable[[], None]]:
@@ -64,7 +64,7 @@ class HybridMemory(ClusterMemory):
 
     def extra_repr(self) -> str:
         return f"mode=hybrid, clusters={self.num_clusters}, instances={self.num_instances}, " \
-               f"temp={self.temp}, momentum={self.momentum}, mu={self.mu}"
+               f"temp={self.temp}, momentum={self.momentum}, mu={self.mu}" + self._smoothing_repr()
 
 
 @MEMORY_REGISTRY.register(name="hybrid")

@@ -20,9 +20,10 @@ class MemoryOptions:
     momentum: float = 0.1
     mu: float = 0.5
     label_smooth: float = 0.0
+    label_smooth_mode: str = "uniform"
     legacy_weighting: bool = False
 
     def common(self) -> dict:
-        """The options every memory takes (τ, m, label smoothing)."""
+        """The options every memory takes (τ, m, label smoothing ε and mode)."""
         options = asdict(self)
-        return {key: options[key] for key in ("temp", "momentum", "label_smooth")}
+        return {key: options[key] for key in ("temp", "momentum", "label_smooth", "label_smooth_mode")}

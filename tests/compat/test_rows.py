@@ -1,8 +1,11 @@
-"""Each patch of hhcl.compat: the symptom without it, the behaviour with it."""
+"""Each row of hhcl.compat.ROWS (docs/COMPAT.md): the symptom without its
+patch (the original, kept as ``__wrapped__``) or override (FastReID's own
+class), and the behaviour with it."""
 
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -12,18 +15,9 @@ from PIL import Image
 
 from hhcl import compat
 
-from .conftest import run_python
+from ..helpers import run_python
 
 NO_CUDA = not torch.cuda.is_available()
-
-
-def test_apply_is_idempotent():
-    from fastreid.solver import build
-
-    patched = build.build_optimizer
-    compat.apply()
-    assert build.build_optimizer is patched
-    assert build.build_optimizer.__wrapped__.__module__ == "fastreid.solver.build"
 
 
 # Rows 1 and 2: import-time breakage, shown in fresh interpreters.
@@ -55,7 +49,7 @@ def test_rows1_2_import_hhcl_makes_fastreid_importable():
 
 def test_row1_numpy_bool_alias_restored_when_missing(monkeypatch):
     monkeypatch.delattr(np, "bool")
-    compat._patch_collections_and_numpy_aliases()
+    compat.apply()
     assert np.bool is bool
 
 
@@ -88,16 +82,18 @@ def test_row3_data_loader_yields_cpu_batches():
         assert all(b.device.type == "cpu" for b in batches)
 
 
-# Row 4: no Cython compilation into site-packages.
-def test_row4_evaluator_never_compiles(monkeypatch):
+# Row 4: no Cython compilation into site-packages (override in the plugin's evaluator).
+def test_row4_plugin_evaluator_never_compiles(monkeypatch):
     from fastreid.config import get_cfg
     from fastreid.evaluation import reid_evaluation
 
+    from hhcl.evaluation import ReidEvaluator
+
     calls = []
     monkeypatch.setattr(reid_evaluation, "compile_helper", lambda: calls.append("make"))
-    evaluator = reid_evaluation.ReidEvaluator(get_cfg(), num_query=1)
+    ReidEvaluator(get_cfg(), num_query=1)
     assert calls == []
-    type(evaluator)._compile_dependencies.__wrapped__(evaluator)  # the original would run make
+    reid_evaluation.ReidEvaluator(get_cfg(), num_query=1)  # FastReID's own runs make
     assert calls == ["make"]
 
 
@@ -217,43 +213,49 @@ def test_row7_to_tensor_binary_image():
     assert result.flatten().tolist() == [0.0, 255.0, 255.0, 0.0]
 
 
-# Row 8: the test loader uses DATALOADER.NUM_WORKERS.
+# Row 8: the test loader uses DATALOADER.NUM_WORKERS (override in the plugin's trainer).
 def test_row8_test_loader_uses_configured_workers(tiny_synthetic):
     from fastreid.config import get_cfg
     from fastreid.engine import DefaultTrainer
 
+    from hhcl import add_hhcl_config
+    from hhcl.engine.baseline_trainer import BaselineTrainer
+
     cfg = get_cfg()
+    add_hhcl_config(cfg)
     cfg.DATALOADER.NUM_WORKERS = 0
-    loader, num_query = DefaultTrainer.build_test_loader(cfg, "SyntheticSource")
+    loader, num_query = BaselineTrainer.build_test_loader(cfg, "SyntheticSource")
     assert loader.num_workers == 0
     assert num_query > 0
-    original, _ = DefaultTrainer.build_test_loader.__wrapped__(DefaultTrainer, cfg, "SyntheticSource")
+    original, _ = DefaultTrainer.build_test_loader(cfg, "SyntheticSource")
     assert original.num_workers == 4
 
 
-# Row 9: checkpoint loading under weights_only.
+# Row 9: checkpoint loading under weights_only (override in the plugin's checkpointer).
 def test_row9_checkpoint_with_numpy_needs_explicit_trust(tmp_path, monkeypatch):
     from fastreid.utils.checkpoint import Checkpointer
 
+    from hhcl.engine.checkpoint import TRUST_CHECKPOINT_ENV, AtomicCheckpointer
+
     path = tmp_path / "converted.pth"
     torch.save({"model": {"w": np.ones(3)}}, path)
-    checkpointer = Checkpointer(torch.nn.Linear(1, 1))
-    monkeypatch.delenv(compat.TRUST_CHECKPOINT_ENV, raising=False)
-    with pytest.raises(pickle.UnpicklingError, match=compat.TRUST_CHECKPOINT_ENV):
+    checkpointer = AtomicCheckpointer(torch.nn.Linear(1, 1))
+    monkeypatch.delenv(TRUST_CHECKPOINT_ENV, raising=False)
+    with pytest.raises(pickle.UnpicklingError, match=TRUST_CHECKPOINT_ENV):
         checkpointer._load_file(str(path))
-    monkeypatch.setenv(compat.TRUST_CHECKPOINT_ENV, "1")
+    monkeypatch.setenv(TRUST_CHECKPOINT_ENV, "1")
     assert checkpointer._load_file(str(path))["model"]["w"].tolist() == [1.0, 1.0, 1.0]
-    with pytest.raises(pickle.UnpicklingError):
-        Checkpointer._load_file.__wrapped__(checkpointer, str(path))
+    with pytest.raises(pickle.UnpicklingError):  # FastReID's own, even when trusted
+        Checkpointer(torch.nn.Linear(1, 1))._load_file(str(path))
 
 
 def test_row9_plain_checkpoint_loads_safely(tmp_path, monkeypatch):
-    from fastreid.utils.checkpoint import Checkpointer
+    from hhcl.engine.checkpoint import TRUST_CHECKPOINT_ENV, AtomicCheckpointer
 
-    monkeypatch.delenv(compat.TRUST_CHECKPOINT_ENV, raising=False)
+    monkeypatch.delenv(TRUST_CHECKPOINT_ENV, raising=False)
     path = tmp_path / "plain.pth"
     torch.save({"model": {"w": torch.ones(2)}, "epoch": 3}, path)
-    loaded = Checkpointer(torch.nn.Linear(1, 1))._load_file(str(path))
+    loaded = AtomicCheckpointer(torch.nn.Linear(1, 1))._load_file(str(path))
     assert loaded["epoch"] == 3 and torch.equal(loaded["model"]["w"], torch.ones(2))
 
 
@@ -323,3 +325,37 @@ def test_row12_jaccard_distance_on_cpu():
     if NO_CUDA:
         with pytest.raises(RuntimeError):
             compute_dist.compute_jaccard_distance.__wrapped__(features, k1=5, k2=2, search_option=0)
+
+
+# Row 19: a missing dataset folder is named with the datasets root and the variable.
+def test_row19_missing_dataset_folder_is_named(tmp_path):
+    from fastreid.data.datasets import DATASET_REGISTRY, bases
+
+    from hhcl.data import DatasetNotFoundError
+
+    missing = str(tmp_path / "Market-1501-v15.09.15")
+    dataset = object.__new__(DATASET_REGISTRY.get("Market1501"))
+    with pytest.raises(RuntimeError, match="is not found") as error:
+        bases.Dataset.check_before_run.__wrapped__(dataset, missing)
+    assert "FASTREID_DATASETS" not in str(error.value)
+    with pytest.raises(DatasetNotFoundError) as error:
+        dataset.check_before_run(missing)
+    message = str(error.value)
+    assert missing in message and "FASTREID_DATASETS" in message and "Market1501" in message
+
+
+# Row 20: an unreadable image is named.
+def test_row20_unreadable_image_names_the_file(tmp_path):
+    from fastreid.data import common, data_utils
+
+    from hhcl.data import UnreadableImageError
+
+    path = tmp_path / "truncated.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 32, 3), dtype=np.uint8)).save(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(OSError, match="truncated") as error:
+        data_utils.read_image.__wrapped__(str(path))
+    assert str(path) not in str(error.value)
+    assert common.read_image is data_utils.read_image
+    with pytest.raises(UnreadableImageError, match=re.escape(str(path))):
+        common.read_image(str(path))
