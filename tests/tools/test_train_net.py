@@ -148,8 +148,9 @@ def test_two_cpu_processes_train_and_evaluate(tmp_path):
     assert result.returncode == 0, result.stderr[-5000:]
     assert any("World size: 2" in line for line in log_lines(result))
     assert result.stdout.count("Final metrics") == 1  # only rank 0 reports
-    assert set(final_table(result.stdout)) == {"SyntheticSource", "SyntheticTarget"}
-    assert (tmp_path / "out" / "model_final.pth").is_file()
+    assert set(final_table(result.stdout)) == {"SyntheticSource", "SyntheticTarget", "SyntheticSource best mAP (epoch 1)",
+                                               "SyntheticTarget best mAP (epoch 1)"}
+    assert (tmp_path / "out" / "model_final.pth").is_file() and (tmp_path / "out" / "model_best.pth").is_file()
 
 
 def test_eval_only_with_flip_aqe_and_rerank(trained, tmp_path):
