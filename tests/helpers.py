@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from hhcl.data.synthetic import SyntheticSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,3 +35,20 @@ def run_python(code: str, env: dict | None = None, cwd: Path = REPO, timeout: in
     """Run ``python -c code`` in a fresh interpreter; return the CompletedProcess."""
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd,
                           env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def identities(n_ids=60, per_id=(3, 15), dim=32, noise=0.35, duplicates=40, outliers=20, seed=0,
+               return_ids=False):
+    """Clusters of uneven size, near-duplicate images and stray samples
+    (and, with ``return_ids``, the identity of each row)."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(per_id[0], per_id[1] + 1, n_ids)
+    centres = rng.normal(size=(n_ids, dim))
+    ids = np.repeat(np.arange(n_ids), sizes)
+    x = centres[ids] + noise * rng.normal(size=(sizes.sum(), dim))
+    copied = rng.choice(len(x), duplicates)
+    x = np.concatenate([x, x[copied] + 1e-3 * rng.normal(size=(duplicates, dim)), rng.normal(size=(outliers, dim))])
+    ids = np.concatenate([ids, ids[copied], n_ids + np.arange(outliers)])
+    order = rng.permutation(len(x))
+    x = (x[order] / np.linalg.norm(x[order], axis=1, keepdims=True)).astype(np.float32)
+    return (x, ids[order]) if return_ids else x

@@ -1,5 +1,5 @@
 """The k-reciprocal Jaccard distance written plainly from its definition,
-with dense N×N arrays (DESIGN "Pseudo labels", steps 1–6)."""
+with dense N×N arrays (docs/DESIGN.md, "Pseudo labels", steps 1–6)."""
 
 from __future__ import annotations
 

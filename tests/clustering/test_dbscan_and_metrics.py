@@ -13,7 +13,7 @@ from hhcl.clustering import (agglomerative, dbscan, jaccard_dbscan, jaccard_from
                              pseudo_label_quality, relabel_by_first_appearance)
 
 from .reference import dense_jaccard
-from .test_jaccard import identities
+from ..helpers import identities
 
 
 def test_relabel_by_first_appearance():
