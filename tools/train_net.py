@@ -33,7 +33,7 @@ def main(args):
         results = trainer.train()
         last_epoch, best = cfg.SOLVER.MAX_EPOCH, (trainer.best_evaluation.epoch, trainer.best_evaluation.results)
     if comm.is_main_process():
-        results = per_dataset(results)
+        results = per_dataset(results, cfg.DATASETS.TESTS[0])  # FastReID flattens a single test set's results
         minutes = (time.perf_counter() - start) / 60
         write_final_metrics(cfg.OUTPUT_DIR, results, minutes, best=best)
         print(format_results_table(results, f"\nFinal metrics (%), {cfg.OUTPUT_DIR}, {minutes:.1f} min:",

@@ -98,6 +98,20 @@ def test_every_evaluation_and_pseudo_label_update_reaches_metrics_json(run):
     assert labelled == [0, 3]                   # the first step of each epoch
 
 
+def test_the_best_map_evaluation_is_kept_and_saved(run):
+    """The single test set's results (FastReID flattens them) name the
+    config's test set; the best is the strictly greatest mAP, saved as model_best."""
+    (trainer, _, _, _), root = run
+    lines = [json.loads(line) for line in (root / "out" / "metrics.json").read_text().splitlines()]
+    maps = [line["mAP"] for line in lines if "mAP" in line]
+    best = trainer.best_evaluation
+    assert set(best.results) == {"SyntheticTarget"}
+    assert best.results["SyntheticTarget"]["mAP"] == pytest.approx(max(maps))
+    assert best.epoch == 1 + maps.index(max(maps))
+    saved = torch.load(root / "out" / "model_best.pth", map_location="cpu", weights_only=True)
+    assert saved["epoch"] == best.epoch - 1 and saved["best_evaluation"]["epoch"] == best.epoch
+
+
 def test_the_final_off_period_evaluation_reaches_metrics_json(run, tmp_path):
     """TEST.EVAL_PERIOD 3 > 2 epochs: FastReID evaluates once after training."""
     _, _, results, _ = train(make_cfg(tmp_path / "final", "TEST.EVAL_PERIOD", "3"))

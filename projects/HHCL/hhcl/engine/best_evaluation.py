@@ -11,14 +11,15 @@ from fastreid.engine.train_loop import HookBase
 logger = logging.getLogger(__name__)
 
 
-def per_dataset(results: Mapping) -> dict[str, dict[str, float]]:
+def per_dataset(results: Mapping, name: str = "test") -> dict[str, dict[str, float]]:
     """``{dataset: {metric: value}}`` with plain floats, from what
-    ``DefaultTrainer.test`` returns (FastReID flattens a single test set's
-    results, and its values are numpy scalars)."""
+    ``DefaultTrainer.test`` returns: FastReID flattens a single test set's
+    results (named ``name`` here, or by a ``"dataset"`` entry), and its values
+    are numpy scalars."""
     if not results:
         return {}
     if not all(isinstance(value, Mapping) for value in results.values()):
-        results = {results.get("dataset", "test"): {k: v for k, v in results.items() if k != "dataset"}}
+        results = {results.get("dataset", name): {k: v for k, v in results.items() if k != "dataset"}}
     return {name: {metric: float(value) for metric, value in metrics.items()} for name, metrics in results.items()}
 
 
@@ -59,7 +60,7 @@ class BestEvaluationHook(HookBase):
         if latest is None or latest is self._seen:
             return  # no new evaluation
         self._seen = latest
-        results = per_dataset(latest)
+        results = per_dataset(latest, self.dataset)
         if self.dataset not in results or results[self.dataset]["mAP"] <= self.best_map:
             return
         self.epoch, self.results = epoch, results
