@@ -20,4 +20,7 @@ setup(
     packages=find_packages("projects/HHCL"),
     python_requires=">=3.10",
     install_requires=requirements,
+    # tools/export_onnx.py: pip install -e ".[onnx]" (torch's exporter needs onnxscript;
+    # onnxruntime checks the exported file). Tested versions: constraints.txt.
+    extras_require={"onnx": ["onnx", "onnxscript", "onnxruntime"]},
 )

@@ -52,3 +52,85 @@ def identities(n_ids=60, per_id=(3, 15), dim=32, noise=0.35, duplicates=40, outl
     order = rng.permutation(len(x))
     x = (x[order] / np.linalg.norm(x[order], axis=1, keepdims=True)).astype(np.float32)
     return (x, ids[order]) if return_ids else x
+
+
+def person_crop(identity: int, variant: int, size: tuple[int, int] = (64, 32)):
+    """A PIL image of a toy pedestrian: shirt and trousers coloured by
+    ``identity`` (well apart for up to 8 ids), pose, light and noise by ``variant``."""
+    import colorsys
+
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(1000 * identity + variant)
+    height, width = size
+
+    def colour(hue: float) -> tuple[int, int, int]:
+        light = 0.45 + 0.1 * rng.random()
+        return tuple(int(255 * c) for c in colorsys.hsv_to_rgb(hue % 1.0, 0.85, light * 1.6))
+
+    image = Image.fromarray(rng.integers(90, 140, (height, width, 3), dtype=np.uint8))
+    draw = ImageDraw.Draw(image)
+    x, y = int(rng.integers(0, width // 6 + 1)), int(rng.integers(0, height // 10 + 1))
+    body_w, body_h = width - width // 3, height - height // 5
+    draw.ellipse([x + body_w // 3, y, x + 2 * body_w // 3, y + body_h // 6], fill=(230, 190, 160))
+    draw.rectangle([x, y + body_h // 6, x + body_w, y + body_h // 2], fill=colour(identity / 8))
+    trousers = colour(identity * 3 / 8 + 0.06)
+    draw.rectangle([x + body_w // 8, y + body_h // 2, x + 7 * body_w // 8, y + body_h], fill=trousers)
+    return image
+
+
+def write_crop(path: Path, identity: int, variant: int, size: tuple[int, int] = (64, 32)) -> Path:
+    """Save :func:`person_crop` at ``path`` (folders created; format from the extension)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    person_crop(identity, variant, size).save(path)
+    return path
+
+
+SYNTH_CONFIG = REPO / "configs" / "HHCL" / "synth.yml"
+
+
+def tiny_model(weights_seed: int = 11, opts: tuple[str, ...] = ()):
+    """(cfg, model): configs/HHCL/synth.yml (the plugin's small CNN) with
+    TINY_RUN and ``opts``, and an eval-mode model randomly initialised with
+    SEED ``weights_seed``, not the config's SEED: a tool that builds the
+    model from the config without loading its weights gets other features."""
+    import argparse
+
+    from hhcl.engine import setup_cfg, trainer_class
+
+    cfg = setup_cfg(argparse.Namespace(config_file=str(SYNTH_CONFIG), opts=[*TINY_RUN, *opts]), for_run=False)
+    seeded = cfg.clone()
+    seeded.defrost()
+    seeded.SEED = weights_seed
+    return cfg, trainer_class(seeded).build_model(seeded).eval()
+
+
+def write_run_folder(folder: Path, cfg, model) -> Path:
+    """A run folder as tools/train_net.py leaves it, as far as the tools
+    read it: config.yaml and model_final.pth."""
+    import torch
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(cfg.dump())
+    torch.save({"model": model.state_dict()}, folder / "model_final.pth")
+    return folder
+
+
+def write_images(folder: Path, names: list[str], size: tuple[int, int] = (40, 20), seed: int = 0) -> list[Path]:
+    """Random RGB images at ``folder/name`` (sub-folders created; format from the extension)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    paths = []
+    for name in names:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(path)
+        paths.append(path)
+    return paths
+
+
+def run_tool(name: str, *args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python tools/<name> args`` as a user runs it, from the repository root."""
+    return subprocess.run([sys.executable, str(REPO / "tools" / name), *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)

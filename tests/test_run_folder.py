@@ -26,3 +26,17 @@ def test_an_unfinished_run_is_named(tmp_path):
     (tmp_path / run_folder.CONFIG_FILE).write_text("SEED: 1\n")
     with pytest.raises(FileNotFoundError, match="final_metrics.json is missing.*not the OUTPUT_DIR of a finished"):
         run_folder.read_final_metrics(tmp_path)
+
+
+def test_model_files_of_a_run(tmp_path):
+    config_file, model_file = run_folder.config_file, run_folder.model_file
+    with pytest.raises(FileNotFoundError, match="is not the OUTPUT_DIR"):
+        model_file(tmp_path)
+    (tmp_path / "config.yaml").write_text("SEED: 0\n")
+    (tmp_path / "model_final.pth").write_bytes(b"")
+    assert config_file(tmp_path) == tmp_path / "config.yaml"
+    assert model_file(tmp_path) == tmp_path / "model_final.pth"
+    with pytest.raises(FileNotFoundError, match="model_best.pth is missing .* model_final.pth"):
+        model_file(tmp_path, "best")
+    with pytest.raises(ValueError, match="one of final, best"):
+        model_file(tmp_path, "last")

@@ -146,3 +146,11 @@ def test_missing_fastreid_says_how_to_install(monkeypatch):
     monkeypatch.setattr(metadata, "version", not_installed)
     with pytest.raises(ImportError, match=r"pip install --no-deps fastreid==1\.4\.0"):
         compat.apply()
+
+
+def test_resolve_attributes_of_an_object_in_a_module():
+    from fastreid.modeling.backbones import BACKBONE_REGISTRY
+
+    assert resolve("fastreid.modeling.backbones.BACKBONE_REGISTRY._obj_map") is BACKBONE_REGISTRY._obj_map
+    with pytest.raises(ModuleNotFoundError):  # a module that is missing, not an attribute
+        resolve("hhcl_no_such_module.sub.name")

@@ -359,3 +359,125 @@ def test_row20_unreadable_image_names_the_file(tmp_path):
     assert common.read_image is data_utils.read_image
     with pytest.raises(UnreadableImageError, match=re.escape(str(path))):
         common.read_image(str(path))
+
+
+# Row 21: ImageNet weights neither cached nor downloadable are named; torchvision's cached ResNet is used.
+def _pretrained_cfg(name: str, depth: str, feat_dim: int = 512):
+    from fastreid.config import get_cfg
+
+    cfg = get_cfg()
+    cfg.MODEL.BACKBONE.NAME, cfg.MODEL.BACKBONE.DEPTH, cfg.MODEL.BACKBONE.FEAT_DIM = name, depth, feat_dim
+    cfg.MODEL.BACKBONE.PRETRAIN, cfg.MODEL.BACKBONE.PRETRAIN_PATH = True, ""
+    return cfg
+
+
+@pytest.fixture
+def offline_downloads(tmp_path, monkeypatch) -> list[str]:
+    """An empty TORCH_HOME; gdown and torch.hub fail as they do without a
+    network (never reached: the downloads are replaced). Returns the URLs
+    that a download was attempted for."""
+    import urllib.error
+
+    import gdown
+    import requests
+
+    from hhcl.compat.pretrained import OFFLINE_ENV
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv(OFFLINE_ENV, raising=False)
+    attempts = []
+
+    def gdown_download(url, output=None, *args, **kwargs):
+        attempts.append(url)
+        raise requests.exceptions.ConnectionError(
+            f"HTTPSConnectionPool(host='download.pytorch.org', port=443): Max retries exceeded with url: {url} "
+            f"(Caused by NameResolutionError(\"Failed to resolve 'download.pytorch.org'\"))")
+
+    def hub_download(url, dst, *args, **kwargs):
+        attempts.append(url)
+        raise urllib.error.URLError(OSError(-2, "Name or service not known"))
+
+    monkeypatch.setattr(gdown, "download", gdown_download)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", hub_download)
+    return attempts
+
+
+def _assert_names_file_folder_url(message: str, folder, file_name: str, url: str) -> None:
+    assert f"file looked for:  {folder / file_name}" in message
+    assert f"cache folder:     {folder}" in message
+    assert f"URL:              {url}" in message
+    assert "MODEL.BACKBONE.PRETRAIN_PATH /path/to/" + file_name in message
+
+
+def test_row21_missing_pretrained_weights_are_named(offline_downloads, tmp_path, monkeypatch):
+    import requests
+    from fastreid.modeling.backbones import build_backbone, resnet
+
+    from hhcl.modeling import PretrainedWeightsNotFoundError
+
+    url, folder = resnet.model_urls["18x"], tmp_path / "torch" / "checkpoints"
+    with pytest.raises(requests.exceptions.ConnectionError) as error:  # FastReID's: the network error itself
+        resnet.init_pretrained_weights.__wrapped__("18x")
+    assert "PRETRAIN_PATH" not in str(error.value)
+
+    with pytest.raises(PretrainedWeightsNotFoundError) as error:
+        build_backbone(_pretrained_cfg("build_resnet_backbone", "18x"))
+    message = str(error.value)
+    _assert_names_file_folder_url(message, folder, "resnet18-5c106cde.pth", url)
+    assert "cannot be downloaded (ConnectionError: HTTPSConnectionPool" in message
+    assert f"also accepted:    {tmp_path / 'torch/hub/checkpoints/resnet18-f37072fd.pth'}" in message
+    assert error.value.__suppress_context__ and error.value.__cause__ is None  # one error, not a chain
+    assert offline_downloads == [url, url]
+
+    monkeypatch.setenv("FASTREID_OFFLINE", "1")  # no download attempted at all
+    with pytest.raises(PretrainedWeightsNotFoundError, match="FASTREID_OFFLINE=1: no download attempted"):
+        build_backbone(_pretrained_cfg("build_resnet_backbone", "18x"))
+    assert offline_downloads == [url, url]
+
+
+@pytest.mark.parametrize("name, depth, module, key", [
+    ("build_osnet_backbone", "x0_25", "osnet", "osnet_x0_25"),          # gdown, FastReID's cache
+    ("build_mobilenetv3_backbone", "Small", "mobilenetv3", "Small"),    # torch.hub, imported by name
+    ("build_resnest_backbone", "50x", "resnest", "resnest50"),          # torch.hub, called as torch.hub.*
+])
+def test_row21_other_backbones_name_their_weights(offline_downloads, tmp_path, name, depth, module, key):
+    import importlib
+
+    from fastreid.modeling.backbones import build_backbone
+
+    from hhcl.modeling import PretrainedWeightsNotFoundError
+
+    url = importlib.import_module(f"fastreid.modeling.backbones.{module}").model_urls[key]
+    file_name = f"{key}_imagenet.pth" if module == "osnet" else url.rsplit("/", 1)[-1]
+    folder = tmp_path / "torch" / ("checkpoints" if module == "osnet" else "hub/checkpoints")
+    with pytest.raises(PretrainedWeightsNotFoundError) as error:
+        build_backbone(_pretrained_cfg(name, depth))
+    _assert_names_file_folder_url(str(error.value), folder, file_name, url)
+    assert offline_downloads == [url]
+
+
+def test_row21_torchvision_resnet_in_hub_cache_is_loaded(offline_downloads, tmp_path, caplog):
+    """A torchvision-style ResNet-18 checkpoint (random weights, torchvision's
+    file name) in torch.hub's cache initialises FastReID's ResNet-18; the
+    classifier keys are reported unused, as for FastReID's own file."""
+    import logging
+
+    import torchvision
+    from fastreid.modeling.backbones import build_backbone
+
+    from hhcl.compat.pretrained import torchvision_file_names
+
+    torch.manual_seed(0)
+    state = torchvision.models.resnet18(weights=None).state_dict()
+    assert "resnet18-f37072fd.pth" in torchvision_file_names("18x")
+    hub = tmp_path / "torch" / "hub" / "checkpoints"
+    hub.mkdir(parents=True)
+    torch.save(state, hub / "resnet18-f37072fd.pth")
+    with caplog.at_level(logging.INFO, logger="fastreid"):
+        model = build_backbone(_pretrained_cfg("build_resnet_backbone", "18x"))
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), key          # every key matched
+    assert offline_downloads == []
+    log = caplog.text
+    assert f"Loading pretrained model from {hub / 'resnet18-f37072fd.pth'}" in log
+    assert "not used by the model" in log and "fc" in log and "not found in the checkpoint" not in log

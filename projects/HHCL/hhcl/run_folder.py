@@ -7,6 +7,8 @@ writes and reads them.
 ``pseudo_labels.jsonl``     one JSON object per pseudo-label update (quality, timing)
 ``final_metrics.json``      ``{"results": {dataset: {metric: value}}, "minutes": float}``, and
                             ``"best": {"epoch": int, "results": {...}}`` for a training run
+``model_final.pth``         the model at the end of training (FastReID's checkpointer)
+``model_best.pth``          the model of the best-mAP evaluation (``BestEvaluationHook``)
 ==========================  =================================================
 """
 
@@ -25,6 +27,8 @@ CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
 PSEUDO_LABELS_FILE = "pseudo_labels.jsonl"
 FINAL_METRICS_FILE = "final_metrics.json"
+#: The trained models of a run, by the name the tools take (``--checkpoint final``).
+MODEL_FILES = {"final": "model_final.pth", "best": "model_best.pth"}
 
 
 def write_final_metrics(folder: str | os.PathLike, results: Mapping[str, Mapping[str, float]], minutes: float,
@@ -79,3 +83,27 @@ def read_metrics(folder: str | os.PathLike) -> list[dict]:
 def read_pseudo_label_records(folder: str | os.PathLike) -> list[dict]:
     """The lines of ``pseudo_labels.jsonl`` (empty when absent)."""
     return _read_json_lines(Path(folder) / PSEUDO_LABELS_FILE)
+
+
+def config_file(folder: str | os.PathLike) -> Path:
+    """The run's ``config.yaml``; a clear error when the folder is not a run's."""
+    path = Path(folder) / CONFIG_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: {folder} is not the OUTPUT_DIR of a tools/train_net.py run")
+    return path
+
+
+def model_file(folder: str | os.PathLike, which: str = "final") -> Path:
+    """The run's ``model_final.pth`` (``which="final"``) or ``model_best.pth``
+    (``"best"``); a clear error when the folder is not a run's or the file is
+    missing (an unfinished run)."""
+    folder = config_file(folder).parent
+    if which not in MODEL_FILES:
+        raise ValueError(f"Unknown checkpoint {which!r}: one of {', '.join(MODEL_FILES)}")
+    path = folder / MODEL_FILES[which]
+    if not path.exists():
+        present = sorted(p.name for p in folder.glob("model_*.pth"))
+        raise FileNotFoundError(f"{path} is missing (the run has not finished, or was evaluated only); "
+                                f"checkpoints in {folder}: {', '.join(present) or 'none'}. Choose one "
+                                f"with MODEL.WEIGHTS.")
+    return path

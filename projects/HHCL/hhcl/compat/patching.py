@@ -20,7 +20,8 @@ class Patch:
     """Replace ``owner.name`` by ``make(original)``.
 
     ``owner`` is the dotted import path of a module, of a class in a module,
-    or of a dict such as ``sys.modules`` (whose items are then patched); the
+    or of a dict such as ``sys.modules`` or a FastReID registry's
+    ``_obj_map`` (whose items are then patched); the
     name must be the owner's own, not inherited (else ``AttributeError``).
     ``aliases`` are modules that imported the name (``from owner import
     name``): they get the very same replacement object.
@@ -64,14 +65,15 @@ def is_patched(value: Any) -> bool:
 def resolve(path: str) -> Any:
     """The object at the dotted ``path``: its longest importable prefix as a
     module, then attributes (``fastreid.data.data_utils.DataLoaderX``,
-    ``sys.modules``)."""
+    ``sys.modules``, ``fastreid.modeling.backbones.BACKBONE_REGISTRY._obj_map``)."""
     parts = path.split(".")
     for end in range(len(parts), 0, -1):
         module_name = ".".join(parts[:end])
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if end == 1 or error.name != module_name:
+            # Only a missing prefix of the path means "an attribute, not a module".
+            if end == 1 or not (module_name + ".").startswith(f"{error.name}."):
                 raise
             continue
         return functools.reduce(getattr, parts[end:], module)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import data, data_errors, distributed, evaluation, imports, training
+from . import data, data_errors, distributed, evaluation, imports, pretrained, training
 from .patching import Patch
 
 
@@ -31,6 +31,7 @@ class Row:
 _TESTS = "tests/compat/test_rows.py::"
 _DATA_LOADER = "fastreid.data.data_utils.DataLoaderX"
 _AMP_TRAINER = "fastreid.engine.train_loop.AMPTrainer"
+_BACKBONES = "fastreid.modeling.backbones"
 
 ROWS: tuple[Row, ...] = (
     Row(1, "ImportError: cannot import name 'Mapping' from 'collections' (Python >= 3.10); "
@@ -120,4 +121,18 @@ ROWS: tuple[Row, ...] = (
         _TESTS + "test_row20_unreadable_image_names_the_file",
         (Patch("fastreid.data.data_utils", "read_image", data_errors.read_image_naming_file,
                aliases=("fastreid.data.common",)),)),
+    Row(21, "MODEL.BACKBONE.PRETRAIN True without PRETRAIN_PATH on a machine without internet: a chain of "
+            "network tracebacks (requests' ConnectionError from gdown, URLError from torch.hub), naming "
+            "neither the file, the cache folder nor PRETRAIN_PATH; torchvision's cached ResNet is not used",
+        "hhcl.modeling.PretrainedWeightsNotFoundError naming the file looked for, the cache folder, the URL and "
+        "MODEL.BACKBONE.PRETRAIN_PATH (at once with FASTREID_OFFLINE=1); ResNet also takes FastReID's or "
+        "torchvision's file of the same network from torch.hub's cache",
+        _TESTS + "test_row21_missing_pretrained_weights_are_named",
+        (Patch(f"{_BACKBONES}.resnet", "init_pretrained_weights", pretrained.resnet_weights_from_any_cache),
+         *(Patch(f"{_BACKBONES}.{module}", "init_pretrained_weights",
+                 pretrained.init_weights_from_cache_or_clear_error)
+           for module in ("resnext", "osnet", "regnet.regnet", "regnet.effnet")),
+         Patch(f"{_BACKBONES}.mobilenetv3", "load_state_dict_from_url", pretrained.hub_weights_or_clear_error),
+         Patch(f"{_BACKBONES}.BACKBONE_REGISTRY._obj_map", "build_resnest_backbone",
+               pretrained.resnest_builder_with_clear_error, aliases=(f"{_BACKBONES}.resnest", _BACKBONES)))),
 )

@@ -13,8 +13,40 @@ from ..data.synthetic_config import add_synthetic_config
 def add_hhcl_config(cfg: CfgNode) -> None:
     """Add the plugin's keys to a FastReID config (in place), with the HHCL
     paper's defaults. ``DATASETS.SYNTH_SOURCE`` / ``DATASETS.SYNTH_TARGET``
-    hold the synthetic datasets' options (:class:`hhcl.data.SyntheticSpec`)."""
+    hold the synthetic datasets' options (:class:`hhcl.data.SyntheticSpec`),
+    ``DATASETS.FOLDER`` those of ``FolderDataset`` (:class:`hhcl.data.FolderSpec`)."""
     add_synthetic_config(cfg)
+
+    # FolderDataset: your own images (hhcl.data.FolderDataset).
+    cfg.DATASETS.FOLDER = CfgNode()
+    # The folder holding the splits: absolute, or relative to FastReID's
+    # datasets root (FASTREID_DATASETS). Must be set to use FolderDataset.
+    cfg.DATASETS.FOLDER.ROOT = ""
+    # The splits' sub-folders of ROOT, searched recursively (nested folders
+    # allowed) for .jpg/.jpeg/.png/.bmp files, sorted by path. Query and
+    # gallery may be the same folder (an image is never its own match).
+    cfg.DATASETS.FOLDER.TRAIN_DIR = "train"
+    cfg.DATASETS.FOLDER.QUERY_DIR = "query"
+    cfg.DATASETS.FOLDER.GALLERY_DIR = "gallery"
+    # Where query and gallery identities come from: pattern (PATTERN's `id`
+    # group on the file name), folder (the first sub-folder under the split's
+    # folder names the identity) or none. Cameras come from PATTERN's
+    # `camera` group under pattern only; otherwise there are none.
+    cfg.DATASETS.FOLDER.ID_FROM = "pattern"
+    # The same for the train images: same (as ID_FROM), pattern, folder or
+    # none (every image its own unknown id: unsupervised training never
+    # uses them; the pseudo-label quality log then says it is unavailable).
+    cfg.DATASETS.FOLDER.TRAIN_ID_FROM = "same"
+    # A regular expression searched in each file name, with a named group
+    # `id` and optionally `camera` (default: Market-1501's 0002_c1s1_...).
+    cfg.DATASETS.FOLDER.PATTERN = r"^(?P<id>-?\d+)_c(?P<camera>\d+)"
+
+    # Which gallery images each query is ranked against: cameras (FastReID's:
+    # those of the query's identity and camera are left out), camera_free
+    # (only the query image itself is left out) or auto (camera_free for a
+    # test set without camera ids, e.g. FolderDataset without a `camera`
+    # group; cameras otherwise). Checked before training starts.
+    cfg.TEST.PROTOCOL = "auto"
 
     # Seeds every random stream of a run (samplers, augmentation, memory
     # slots, initialisation); -1: a random seed.

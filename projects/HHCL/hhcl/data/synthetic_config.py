@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from fastreid.config import CfgNode
 
+from .dataset_options import register_dataset_options
 from .synthetic import SyntheticSource, SyntheticSpec, SyntheticTarget
 
 #: Registered synthetic dataset class → its config node under ``DATASETS``.
@@ -26,10 +27,7 @@ def synthetic_specs_from_cfg(cfg: CfgNode) -> dict[str, SyntheticSpec]:
             for dataset, node in CONFIG_NODES.items()}
 
 
-def dataset_kwargs(cfg: CfgNode, dataset_names: Iterable[str]) -> dict[str, Any]:
-    """Keyword arguments FastReID's loader builders pass to the dataset
-    constructors: the synthetic specs when a synthetic dataset is used."""
-    synthetic = {dataset.__name__ for dataset in CONFIG_NODES}
-    if synthetic.intersection(dataset_names):
-        return {"synthetic_specs": synthetic_specs_from_cfg(cfg)}
-    return {}
+@register_dataset_options(*(dataset.__name__ for dataset in CONFIG_NODES))
+def synthetic_dataset_kwargs(cfg: CfgNode) -> dict[str, Any]:
+    """The synthetic datasets' constructor options: every spec of the config."""
+    return {"synthetic_specs": synthetic_specs_from_cfg(cfg)}

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from fastreid.config import CfgNode
 from fastreid.data import build as data_build
-from fastreid.data.datasets import DATASET_REGISTRY
 from fastreid.utils import comm
 
+from .dataset_options import build_dataset
 from .errors import EmptyDatasetError
-from .synthetic_config import dataset_kwargs
 
 
 def load_train_items(cfg: CfgNode) -> list[tuple]:
     """(path, identity, camera) of every train image of ``DATASETS.NAMES``.
-    The identities are ground truth: unsupervised training only logs them.
+    The identities are ground truth: unsupervised training only logs them
+    (an image without one has an :class:`~hhcl.data.UnknownIdentity`).
     A dataset without train images is an :class:`EmptyDatasetError`."""
     items = []
     for name in cfg.DATASETS.NAMES:
-        dataset = DATASET_REGISTRY.get(name)(root=data_build._root, combineall=cfg.DATASETS.COMBINEALL,
-                                             **dataset_kwargs(cfg, [name]))
+        dataset = build_dataset(cfg, name, combineall=cfg.DATASETS.COMBINEALL)
         if not dataset.train:
             folder = getattr(dataset, "train_dir", getattr(dataset, "dataset_dir", data_build._root))
             raise EmptyDatasetError(

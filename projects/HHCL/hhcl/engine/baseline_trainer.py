@@ -6,13 +6,14 @@ import logging
 
 import torch
 from fastreid.config import CfgNode
-from fastreid.data import build_reid_train_loader
+from fastreid.data import build_reid_test_loader, build_reid_train_loader
 from fastreid.data.common import CommDataset
+from fastreid.data.transforms import build_transforms
 from fastreid.engine import DefaultTrainer
 from fastreid.utils import comm
 
-from ..data import build_train_transforms, dataset_kwargs, load_train_items
-from ..evaluation import ReidEvaluator
+from ..data import TestSplit, build_train_transforms, identities_known, load_test_split, load_train_items
+from ..evaluation import ReidEvaluator, check_evaluable, select_protocol, selected_by
 from ..modeling import split_batch_norm_
 from .best_evaluation import BestEvaluationHook, with_best_evaluation
 from .checkpoint import AtomicCheckpointer
@@ -22,29 +23,66 @@ from .writer_hook import with_epoch_end_writer
 class BaselineTrainer(DefaultTrainer):
     """Trains stock FastReID configs (``Baseline`` meta-architecture and any
     other registered one) exactly as ``DefaultTrainer`` does, passing the
-    synthetic datasets' options from the config to the dataset constructors,
+    datasets' options from the config (:func:`~hhcl.data.dataset_kwargs`) to
+    the dataset constructors,
     and evaluates with the plugin's :class:`~hhcl.evaluation.ReidEvaluator`
     (FastReID's metrics, vectorised; re-ranking on CPU). Its periodic writer
     is :class:`~hhcl.engine.writer_hook.EpochEndPeriodicWriter`, so every
-    evaluation reaches metrics.json and TensorBoard."""
+    evaluation reaches metrics.json and TensorBoard.
+
+    Each test set is scored under the protocol ``TEST.PROTOCOL`` gives it
+    (docs/DESIGN.md, "Your own data"); that it can be (some query has a true
+    match) is checked when the trainer is built, before the first epoch."""
+
+    def __init__(self, cfg: CfgNode):
+        super().__init__(cfg)
+        try:  # fail now, not at the first evaluation
+            for dataset_name in cfg.DATASETS.TESTS:
+                self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
+        except Exception:
+            self.stop_data_loader()
+            raise
+
+    def stop_data_loader(self) -> None:
+        """Stop the current train loader's prefetch thread (idempotent): it
+        draws augmentations from the global RNGs while it runs."""
+        loader = self._trainer.data_loader
+        if hasattr(loader, "iter"):
+            loader.shutdown()
 
     @classmethod
     def build_train_loader(cls, cfg: CfgNode):
         """FastReID's train loader (its sampler from ``DATALOADER.SAMPLER_TRAIN``)
         over :func:`~hhcl.data.load_train_items`, which names an empty dataset
-        instead of letting the identity sampler wait forever."""
-        train_set = CommDataset(load_train_items(cfg), build_train_transforms(cfg), relabel=True)
+        instead of letting the identity sampler wait forever. Supervised
+        training needs true identities: images without raise ``ValueError``."""
+        items = load_train_items(cfg)
+        if not identities_known(items):
+            raise ValueError(f"{cfg.MODEL.META_ARCHITECTURE} trains on identity labels, but the train images of "
+                             f"{', '.join(cfg.DATASETS.NAMES)} have none (DATASETS.FOLDER.TRAIN_ID_FROM none): give "
+                             f"them identities, or train an unsupervised method (configs/HHCL/folder.yml).")
+        train_set = CommDataset(items, build_train_transforms(cfg), relabel=True)
         return build_reid_train_loader(cfg, train_set=train_set)
 
     @classmethod
-    def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
-        """FastReID's test loader over ``dataset_name`` (with the synthetic
-        datasets' options from the config) and ``DATALOADER.NUM_WORKERS``
-        workers: ``DefaultTrainer``'s always starts 4 (see docs/COMPAT.md)."""
-        from fastreid.data.build import _test_loader_from_config, build_reid_test_loader
+    def build_test_loader(cls, cfg: CfgNode, dataset_name: str | TestSplit):
+        """FastReID's test loader over ``dataset_name`` (or an already loaded
+        split; datasets get their options from the config) and
+        ``DATALOADER.NUM_WORKERS`` workers: ``DefaultTrainer``'s always starts
+        4 (see docs/COMPAT.md). Returns (loader, number of queries)."""
+        split = dataset_name if isinstance(dataset_name, TestSplit) else load_test_split(cfg, dataset_name)
+        test_set = CommDataset(split.query + split.gallery, build_transforms(cfg, is_train=False), relabel=False)
+        return build_reid_test_loader(test_set=test_set, test_batch_size=cfg.TEST.IMS_PER_BATCH,
+                                      num_query=len(split.query), num_workers=cfg.DATALOADER.NUM_WORKERS)
 
-        args = _test_loader_from_config(cfg, dataset_name=dataset_name, **dataset_kwargs(cfg, [dataset_name]))
-        return build_reid_test_loader(**args, num_workers=cfg.DATALOADER.NUM_WORKERS)
+    @staticmethod
+    def evaluation_protocol(cfg: CfgNode, split: TestSplit) -> str:
+        """The protocol ``TEST.PROTOCOL`` gives ``split``, logged; a split
+        that cannot be scored under it raises ``ValueError`` saying what to do."""
+        protocol = select_protocol(cfg.TEST.PROTOCOL, split.has_cameras)
+        reason = selected_by(cfg.TEST.PROTOCOL, split.has_cameras)
+        check_evaluable(split.name, split.query, split.gallery, protocol, reason)
+        return protocol
 
     @classmethod
     def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
@@ -95,5 +133,7 @@ class BaselineTrainer(DefaultTrainer):
 
     @classmethod
     def build_evaluator(cls, cfg: CfgNode, dataset_name: str, output_dir: str | None = None):
-        data_loader, num_query = cls.build_test_loader(cfg, dataset_name)
-        return data_loader, ReidEvaluator(cfg, num_query, output_dir)
+        split = load_test_split(cfg, dataset_name)
+        protocol = cls.evaluation_protocol(cfg, split)
+        data_loader, num_query = cls.build_test_loader(cfg, split)
+        return data_loader, ReidEvaluator(cfg, num_query, output_dir, protocol=protocol)

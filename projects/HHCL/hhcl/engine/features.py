@@ -57,14 +57,23 @@ def extract_features(model: torch.nn.Module, loader: Iterable[dict], description
                              np.concatenate([np.asarray(c) for c in cameras]), paths)
 
 
+def build_inference_loader(cfg: CfgNode, items: Sequence[tuple]):
+    """FastReID's test loader over (path, identity, camera) ``items``, in
+    item order: test transforms (``INPUT.SIZE_TEST``), ``TEST.IMS_PER_BATCH``,
+    ``DATALOADER.NUM_WORKERS``; under ``torch.distributed``, each rank's
+    contiguous shard."""
+    dataset = CommDataset(items, build_transforms(cfg, is_train=False), relabel=False)
+    loader, _ = build_reid_test_loader(test_set=dataset, test_batch_size=cfg.TEST.IMS_PER_BATCH, num_query=0,
+                                       num_workers=cfg.DATALOADER.NUM_WORKERS)
+    return loader
+
+
 def extract_train_features(model: torch.nn.Module, items: Sequence[tuple], cfg: CfgNode) -> torch.Tensor:
     """L2-normalised features of every train item (test transforms), in item
     order, on every process: under ``torch.distributed`` each rank extracts
     its contiguous shard with rank 0's buffers (BatchNorm statistics) and the
     shards are gathered."""
-    dataset = CommDataset(items, build_transforms(cfg, is_train=False), relabel=False)
-    loader, _ = build_reid_test_loader(test_set=dataset, test_batch_size=cfg.TEST.IMS_PER_BATCH, num_query=0,
-                                       num_workers=cfg.DATALOADER.NUM_WORKERS)
+    loader = build_inference_loader(cfg, items)
     if comm.get_world_size() > 1:
         # FastReID's DDP does not broadcast buffers: give every rank rank 0's.
         for buffer in model.buffers():

@@ -17,15 +17,21 @@ class PseudoLabelLog:
     """Quality of each update against the true identities (which only this
     log sees in unsupervised training), its timing, written to the console,
     to FastReID's event storage (``pseudo/*``, ``time/*``: metrics.json and
-    TensorBoard) and to ``pseudo_labels.jsonl`` in ``output_dir``."""
+    TensorBoard) and to ``pseudo_labels.jsonl`` in ``output_dir``.
 
-    def __init__(self, true_ids: np.ndarray, output_dir: str = ""):
+    ``true_ids`` None: the train images have no true identities; each
+    update then records only its cluster and outlier counts and says that
+    the quality is unavailable."""
+
+    def __init__(self, true_ids: np.ndarray | None, output_dir: str = ""):
         self.true_ids = true_ids
         self.output_dir = output_dir
 
     def record(self, storage: EventStorage, epoch: int, labels: np.ndarray, extract_s: float,
                cluster_s: float) -> dict:
         """Log one update; returns its record."""
+        if self.true_ids is None:
+            return self._record_without_quality(storage, epoch, labels, extract_s, cluster_s)
         quality = pseudo_label_quality(labels, self.true_ids)
         storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
                             **{"time/extract_s": extract_s, "time/cluster_s": cluster_s}, smoothing_hint=False)
@@ -35,5 +41,18 @@ class PseudoLabelLog:
         logger.info(f"Epoch {epoch} pseudo labels: {quality['num_clusters']} clusters, {quality['num_outliers']} "
                     f"outliers of {labels.size}; precision {quality['pairwise_precision']:.3f}, recall "
                     f"{quality['pairwise_recall']:.3f}, NMI {quality['nmi']:.3f}, ARI {quality['ari']:.3f} "
+                    f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
+        return record
+
+    def _record_without_quality(self, storage: EventStorage, epoch: int, labels: np.ndarray, extract_s: float,
+                                cluster_s: float) -> dict:
+        counts = {"num_clusters": int(len(np.unique(labels[labels >= 0]))), "num_outliers": int((labels < 0).sum())}
+        storage.put_scalars(**{f"pseudo/{k}": v for k, v in counts.items()},
+                            **{"time/extract_s": extract_s, "time/cluster_s": cluster_s}, smoothing_hint=False)
+        record = {"epoch": epoch, **counts, "extract_s": extract_s, "cluster_s": cluster_s}
+        if self.output_dir:
+            append_pseudo_label_record(self.output_dir, record)
+        logger.info(f"Epoch {epoch} pseudo labels: {counts['num_clusters']} clusters, {counts['num_outliers']} "
+                    f"outliers of {labels.size}; quality unavailable: the train images have no true identities "
                     f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
         return record

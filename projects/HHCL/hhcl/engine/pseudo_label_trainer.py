@@ -14,7 +14,7 @@ from fastreid.data.samplers import TrainingSampler
 from fastreid.utils.env import seed_all_rng
 from torch.utils.data import DataLoader
 
-from ..data import build_pseudo_label_loader, build_train_transforms, load_train_items
+from ..data import build_pseudo_label_loader, build_train_transforms, identities_known, load_train_items
 from ..labelers import build_labeler, identity_labels
 from .baseline_trainer import BaselineTrainer
 from .checkpoint import MemoryCheckpointer
@@ -67,7 +67,8 @@ class PseudoLabelTrainer(BaselineTrainer):
             extract_features=functools.partial(extract_train_features, items=self.train_items, cfg=cfg),
             labeler=build_labeler(cfg, self.train_items),
             build_loader=functools.partial(build_pseudo_label_loader, cfg, self.train_items),
-            log=PseudoLabelLog(identity_labels(self.train_items), cfg.OUTPUT_DIR),
+            log=PseudoLabelLog(identity_labels(self.train_items) if identities_known(self.train_items) else None,
+                               cfg.OUTPUT_DIR),
             every_n_epochs=cfg.PSEUDO_LABELS.EVERY_N_EPOCHS, seed=self.seed)
 
     def build_hooks(self):
@@ -82,13 +83,6 @@ class PseudoLabelTrainer(BaselineTrainer):
 
     def build_checkpointer(self, **checkpointables) -> MemoryCheckpointer:
         return super().build_checkpointer(pseudo_labels=self.pseudo_label_hook, **checkpointables)
-
-    def stop_data_loader(self) -> None:
-        """Stop the current train loader's prefetch thread (idempotent): it
-        draws augmentations from the global RNGs while it runs."""
-        loader = self._trainer.data_loader
-        if hasattr(loader, "iter"):
-            loader.shutdown()
 
     def reset_data_loader(self, build: Callable[[], DataLoader]) -> None:
         """Train on the loader ``build()`` returns from the next step on; the

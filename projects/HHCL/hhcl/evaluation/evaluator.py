@@ -16,7 +16,8 @@ from fastreid.utils import comm
 from fastreid.utils.compute_dist import build_dist
 from sklearn import metrics
 
-from .rank import evaluate_rank
+from .protocol import select_protocol
+from .rank import evaluate_rank, image_keys
 from .rerank import rerank_distance
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,24 @@ class ReidEvaluator(FastReidEvaluator):
     mINP, ``metric``, optional ROC; ``TEST.AQE``, ``TEST.RERANK``,
     ``TEST.METRIC`` as FastReID reads them), but the ranking metrics come from
     :func:`hhcl.evaluation.evaluate_rank` (vectorised, exact) and re-ranking
-    from the sparse Jaccard distance (no N×N arrays, no GPU needed)."""
+    from the sparse Jaccard distance (no N×N arrays, no GPU needed).
+
+    ``protocol`` (``cameras`` or ``camera_free``, see
+    :func:`~hhcl.evaluation.evaluate_rank`; default: what ``TEST.PROTOCOL``
+    gives a test set with cameras) decides which gallery items each query is
+    ranked against, in the ranking metrics and the ROC alike; images are
+    told apart by their paths (the batches' ``img_paths``).
+    """
+
+    def __init__(self, cfg, num_query: int, output_dir: str | None = None, protocol: str | None = None):
+        super().__init__(cfg, num_query, output_dir)
+        # A plain FastReID config has no TEST.PROTOCOL: auto, FastReID's protocol for its camera datasets.
+        self.protocol = protocol or select_protocol(cfg.TEST.get("PROTOCOL", "auto"), has_cameras=True)
+
+    def process(self, inputs, outputs):
+        super().process(inputs, outputs)
+        if "img_paths" in inputs:
+            self._predictions[-1]["paths"] = list(inputs["img_paths"])
 
     def _compile_dependencies(self) -> None:
         """Nothing to compile. FastReID's evaluator builds its Cython ranking
@@ -44,6 +62,8 @@ class ReidEvaluator(FastReidEvaluator):
         features = torch.cat([p["feats"] for p in predictions])
         pids = torch.cat([p["pids"] for p in predictions]).numpy()
         camids = torch.cat([p["camids"] for p in predictions]).numpy()
+        paths = (list(itertools.chain(*(p["paths"] for p in predictions)))
+                 if all("paths" in p for p in predictions) else None)
         nq = self._num_query
         query_features, gallery_features = features[:nq], features[nq:]
         cfg = self.cfg.TEST
@@ -61,7 +81,9 @@ class ReidEvaluator(FastReidEvaluator):
             jaccard = rerank_distance(query_features, gallery_features, cfg.RERANK.K1, cfg.RERANK.K2)
             dist = jaccard * (1 - cfg.RERANK.LAMBDA) + dist * cfg.RERANK.LAMBDA
 
-        cmc, all_ap, all_inp = evaluate_rank(dist, pids[:nq], pids[nq:], camids[:nq], camids[nq:])
+        q_images, g_images = (paths[:nq], paths[nq:]) if paths is not None else (None, None)
+        cmc, all_ap, all_inp = evaluate_rank(dist, pids[:nq], pids[nq:], camids[:nq], camids[nq:],
+                                             protocol=self.protocol, q_images=q_images, g_images=g_images)
         mean_ap, mean_inp = np.mean(all_ap), np.mean(all_inp)
         results = OrderedDict((f"Rank-{r}", cmc[r - 1] * 100) for r in (1, 5, 10))
         results["mAP"] = mean_ap * 100
@@ -70,7 +92,11 @@ class ReidEvaluator(FastReidEvaluator):
         if cfg.ROC.ENABLED:
             from fastreid.evaluation.roc import evaluate_roc  # warns about Cython at import
 
-            scores, labels = evaluate_roc(dist, pids[:nq], pids[nq:], camids[:nq], camids[nq:])
+            q_cams, g_cams = camids[:nq], camids[nq:]
+            if self.protocol == "camera_free":
+                # FastReID's rule with every image its own camera leaves out exactly the query image.
+                q_cams, g_cams = image_keys(q_images, g_images, nq, len(pids) - nq)
+            scores, labels = evaluate_roc(dist, pids[:nq], pids[nq:], q_cams, g_cams)
             fprs, tprs, _ = metrics.roc_curve(labels, scores)
             for fpr in (1e-4, 1e-3, 1e-2):
                 results[f"TPR@FPR={fpr:.0e}"] = tprs[np.argmin(np.abs(fprs - fpr))]

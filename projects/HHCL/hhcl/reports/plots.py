@@ -40,14 +40,15 @@ def plot_map(runs: list[RunSummary], dataset: str, path: str | Path) -> Path:
 
 def plot_pseudo_labels(runs: list[RunSummary], path: str | Path) -> Path:
     """Pairwise precision, ARI and number of clusters of every pseudo-label
-    update of the runs that have them."""
+    update of the runs that have them (no quality points for a run whose
+    train images have no true identities)."""
     figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     for index, run in enumerate(runs):
         if not run.pseudo_labels:
             continue
         epochs = [record["epoch"] for record in run.pseudo_labels]
         for ax, key in zip(axes, ("pairwise_precision", "ari", "num_clusters")):
-            ax.plot(epochs, [record[key] for record in run.pseudo_labels], **_style(index, run))
+            ax.plot(epochs, [record.get(key, float("nan")) for record in run.pseudo_labels], **_style(index, run))
     for ax, title in zip(axes, ("pairwise precision", "ARI", "clusters")):
         ax.set(xlabel="epoch", title=title)
         ax.grid(alpha=0.3)
