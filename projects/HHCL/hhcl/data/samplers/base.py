@@ -3,6 +3,7 @@ endless seeded stream of passes, and each process's slice of the global batch.""
 
 from __future__ import annotations
 
+import abc
 from collections import defaultdict
 from typing import Hashable, Iterator, Sequence
 
@@ -10,7 +11,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 
-class IdentityGroupSampler(Sampler):
+class IdentityGroupSampler(Sampler, metaclass=abc.ABCMeta):
     """Base of the train samplers: an endless stream of dataset indices made
     of passes, each pass visiting every identity once in a fresh random order
     and emitting one group of images (``_group``) per identity.
@@ -62,9 +63,9 @@ class IdentityGroupSampler(Sampler):
         if not self.pids:
             raise ValueError(f"{type(self).__name__} needs at least one item")
 
+    @abc.abstractmethod
     def _group(self, pid: Hashable, rng: np.random.Generator) -> list[int]:
         """The dataset indices emitted for identity ``pid`` in one pass."""
-        raise NotImplementedError
 
     def _draw_pass(self, rng: np.random.Generator) -> list[int]:
         """One pass: every identity once, in a fresh random order, each as its group."""
