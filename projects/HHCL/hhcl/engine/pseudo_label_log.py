@@ -31,28 +31,17 @@ class PseudoLabelLog:
                cluster_s: float) -> dict:
         """Log one update; returns its record."""
         if self.true_ids is None:
-            return self._record_without_quality(storage, epoch, labels, extract_s, cluster_s)
-        quality = pseudo_label_quality(labels, self.true_ids)
-        storage.put_scalars(**{f"pseudo/{k}": v for k, v in quality.items()},
+            values = {"num_clusters": int(len(np.unique(labels[labels >= 0]))), "num_outliers": int((labels < 0).sum())}
+            quality = "quality unavailable: the train images have no true identities"
+        else:
+            values = pseudo_label_quality(labels, self.true_ids)
+            quality = (f"precision {values['pairwise_precision']:.3f}, recall {values['pairwise_recall']:.3f}, "
+                       f"NMI {values['nmi']:.3f}, ARI {values['ari']:.3f}")
+        storage.put_scalars(**{f"pseudo/{k}": v for k, v in values.items()},
                             **{"time/extract_s": extract_s, "time/cluster_s": cluster_s}, smoothing_hint=False)
-        record = {"epoch": epoch, **quality, "extract_s": extract_s, "cluster_s": cluster_s}
+        record = {"epoch": epoch, **values, "extract_s": extract_s, "cluster_s": cluster_s}
         if self.output_dir:
             append_pseudo_label_record(self.output_dir, record)
-        logger.info(f"Epoch {epoch} pseudo labels: {quality['num_clusters']} clusters, {quality['num_outliers']} "
-                    f"outliers of {labels.size}; precision {quality['pairwise_precision']:.3f}, recall "
-                    f"{quality['pairwise_recall']:.3f}, NMI {quality['nmi']:.3f}, ARI {quality['ari']:.3f} "
-                    f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
-        return record
-
-    def _record_without_quality(self, storage: EventStorage, epoch: int, labels: np.ndarray, extract_s: float,
-                                cluster_s: float) -> dict:
-        counts = {"num_clusters": int(len(np.unique(labels[labels >= 0]))), "num_outliers": int((labels < 0).sum())}
-        storage.put_scalars(**{f"pseudo/{k}": v for k, v in counts.items()},
-                            **{"time/extract_s": extract_s, "time/cluster_s": cluster_s}, smoothing_hint=False)
-        record = {"epoch": epoch, **counts, "extract_s": extract_s, "cluster_s": cluster_s}
-        if self.output_dir:
-            append_pseudo_label_record(self.output_dir, record)
-        logger.info(f"Epoch {epoch} pseudo labels: {counts['num_clusters']} clusters, {counts['num_outliers']} "
-                    f"outliers of {labels.size}; quality unavailable: the train images have no true identities "
-                    f"(extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
+        logger.info(f"Epoch {epoch} pseudo labels: {values['num_clusters']} clusters, {values['num_outliers']} "
+                    f"outliers of {labels.size}; {quality} (extract {extract_s:.1f} s, cluster {cluster_s:.1f} s)")
         return record
