@@ -2,38 +2,49 @@
 # Every method of the plugin on the synthetic target set, from scratch and
 # from the stock baseline trained on the synthetic source set, plus the
 # supervised upper bounds; then one comparison table and plots
-# (docs/RESULTS.md quotes them). About 40 minutes on a 2-core CPU.
+# (docs/RESULTS.md quotes them). About 40 minutes per seed on a 2-core CPU.
 #
-#   bash benchmarks/synthetic_methods.sh [OUTPUT=logs/methods]
+#   bash benchmarks/synthetic_methods.sh [OUTPUT=logs/methods] [SEEDS=1]
+#   SEEDS=3 bash benchmarks/synthetic_methods.sh logs/methods
+#
+# Every run is repeated with SEED 0 .. SEEDS-1 into OUTPUT/<name>_seed<s>;
+# tools/compare.py groups the runs of one config (equal but for SEED and
+# OUTPUT_DIR) into one row, mean ± std over the seeds. The runs "from the
+# baseline" all start from the seed-0 source baseline, so that they stay one
+# config and their spread is that of the adaptation alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-logs/methods}
+SEEDS=${2:-${SEEDS:-1}}
+case $SEEDS in ''|*[!0-9]*|0) echo "SEEDS must be a positive integer, got '$SEEDS'" >&2; exit 2;; esac
 PY=${PYTHON:-.venv/bin/python}
 export PYTHONUNBUFFERED=1
 
-run() {  # run NAME CONFIG [KEY VALUE ...]
-  local name=$1 config=$2
+run() {  # run NAME CONFIG [KEY VALUE ...], with SEED $seed into $OUT/NAME_seed$seed
+  local name=${1}_seed$seed config=$2
   shift 2
   if [ -f "$OUT/$name/final_metrics.json" ]; then echo "== $name: done already"; return; fi
   echo "== $name"
-  "$PY" tools/train_net.py --config-file "$config" "$@" OUTPUT_DIR "$OUT/$name" > "$OUT/$name.log" 2>&1
+  "$PY" tools/train_net.py --config-file "$config" "$@" SEED "$seed" OUTPUT_DIR "$OUT/$name" > "$OUT/$name.log" 2>&1
   tail -4 "$OUT/$name.log"
 }
 mkdir -p "$OUT"
-BASE=$OUT/bagtricks_source/model_final.pth
+BASE=$OUT/bagtricks_source_seed0/model_final.pth
 
-run bagtricks_source configs/Baselines/synth_bagtricks_SmallCNN.yml
-run bagtricks_target configs/Baselines/synth_target_bagtricks_SmallCNN.yml
-for init in scratch baseline; do
-  weights=""; [ $init = baseline ] && weights=$BASE
-  run hhcl_$init                configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights"
-  run hhcl_release_$init        configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard_mean
-  run clustercontrast_$init     configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights"
-  run clustercontrast_hard_$init configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard
-  run hct_$init                 configs/HCT/synth.yml             MODEL.WEIGHTS "$weights"
+for seed in $(seq 0 $((SEEDS - 1))); do
+  run bagtricks_source configs/Baselines/synth_bagtricks_SmallCNN.yml
+  run bagtricks_target configs/Baselines/synth_target_bagtricks_SmallCNN.yml
+  for init in scratch baseline; do
+    weights=""; [ $init = baseline ] && weights=$BASE
+    run hhcl_$init                configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights"
+    run hhcl_release_$init        configs/HHCL/synth.yml            MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard_mean
+    run clustercontrast_$init     configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights"
+    run clustercontrast_hard_$init configs/ClusterContrast/synth.yml MODEL.WEIGHTS "$weights" MODEL.MEMORY.MODE hard
+    run hct_$init                 configs/HCT/synth.yml             MODEL.WEIGHTS "$weights"
+  done
+  run hhcl_gt_scratch            configs/HHCL/synth.yml            PSEUDO_LABELS.METHOD ground_truth
+  run clustercontrast_gt_scratch configs/ClusterContrast/synth.yml PSEUDO_LABELS.METHOD ground_truth
+  run hct_gt_scratch             configs/HCT/synth.yml             PSEUDO_LABELS.METHOD ground_truth
 done
-run hhcl_gt_scratch            configs/HHCL/synth.yml            PSEUDO_LABELS.METHOD ground_truth
-run clustercontrast_gt_scratch configs/ClusterContrast/synth.yml PSEUDO_LABELS.METHOD ground_truth
-run hct_gt_scratch             configs/HCT/synth.yml             PSEUDO_LABELS.METHOD ground_truth
 
-"$PY" tools/compare.py "$OUT"/*/ --dataset SyntheticTarget --output "$OUT"
+"$PY" tools/compare.py "$OUT"/*_seed*/ --dataset SyntheticTarget --output "$OUT"

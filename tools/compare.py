@@ -5,11 +5,14 @@
     python tools/compare.py --run configs/HHCL/synth.yml --run configs/ClusterContrast/synth.yml \\
         [--opts MODEL.WEIGHTS logs/synth/bagtricks_SmallCNN/model_final.pth] [--output logs/compare]
 
-Table columns: method, backbone, init, mAP, Rank-1/5/10, mINP (final
-evaluation), training minutes and the best evaluation during training, on
+Runs of the same config that differ only in SEED (and OUTPUT_DIR) are one
+row. Table columns: method, backbone, init, n (runs), mAP, Rank-1/5/10, mINP
+(final evaluation; mean ± sample std over the seeds, the value alone for one
+run), training minutes (mean) and the best evaluation during training, on
 the one test set all runs share (or --dataset). Writes OUTPUT/compare.md,
-OUTPUT/map.png (mAP per evaluation) and OUTPUT/pseudo_labels.png (pairwise
-precision, ARI and clusters per pseudo-label update).
+OUTPUT/map.png (mean mAP per evaluation, band: min–max over the seeds) and
+OUTPUT/pseudo_labels.png (pairwise precision, ARI and clusters per
+pseudo-label update, one line per run).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hhcl.reports import common_dataset, load_run, plot_map, plot_pseudo_labels, results_table
+from hhcl.reports import common_dataset, group_by_seed, load_run, plot_map_groups, plot_pseudo_labels, seed_table
 from launch_runs import train_net
 
 
@@ -41,10 +44,11 @@ def main() -> None:
 
     runs = [load_run(folder) for folder in folders]
     dataset = args.dataset or common_dataset(runs)
-    table = results_table(runs, dataset)
+    groups = group_by_seed(runs)
+    table = seed_table(groups, dataset)
     output.mkdir(parents=True, exist_ok=True)
     (output / "compare.md").write_text(f"Results on {dataset}\n\n{table}\n")
-    map_plot = plot_map(runs, dataset, output / "map.png")
+    map_plot = plot_map_groups(groups, dataset, output / "map.png")
     quality_plot = plot_pseudo_labels(runs, output / "pseudo_labels.png")
     print(f"\nResults on {dataset}\n\n{table}\n\nWrote {output / 'compare.md'}, {map_plot} and {quality_plot}")
 

@@ -182,8 +182,8 @@ def test_compare_tables_and_plots_a_run(trained, tmp_path):
                   datasets=datasets)
     assert result.returncode == 0, result.stderr[-3000:]
     row = [cell.strip() for cell in (tmp_path / "compare.md").read_text().splitlines()[-1].strip("|").split("|")]
-    assert row[:3] == ["FastReID bagtricks (source labels)", "ResNet-18", "scratch"]
-    assert row[-1] == f"12 ({row[3]})"          # its one evaluation, at the last epoch, reached metrics.json
+    assert row[:4] == ["FastReID bagtricks (source labels)", "ResNet-18", "scratch", "1"]   # n = 1 run, no ±
+    assert row[-1] == f"12 ({row[4]})"          # its one evaluation, at the last epoch, reached metrics.json
     for plot in ("map.png", "pseudo_labels.png"):
         with Image.open(tmp_path / plot) as image:
             assert image.format == "PNG"
