@@ -3,12 +3,11 @@
 import json
 
 import pytest
-import yaml
 from fastreid.config import get_cfg
 from PIL import Image
 
 from hhcl import add_hhcl_config
-from hhcl.reports import common_dataset, load_run, plot_map, plot_pseudo_labels, results_table
+from hhcl.reports import common_dataset, group_by_seed, load_run, plot_map_groups, plot_pseudo_labels, seed_table
 
 from ..helpers import REPO
 
@@ -76,19 +75,20 @@ def test_evaluations_per_epoch_and_best_epoch(runs):
 
 def test_table_uses_the_shared_test_set(runs):
     assert common_dataset(runs) == "SyntheticTarget"
-    table = results_table(runs, "SyntheticTarget").splitlines()
+    table = seed_table(group_by_seed(runs), "SyntheticTarget").splitlines()
     assert [cell.strip() for cell in table[0].split("|")[1:-1]] == [
-        "method", "backbone", "init", "mAP", "Rank-1", "Rank-5", "Rank-10", "mINP", "train min", "best epoch (mAP)"]
+        "method", "backbone", "init", "n", "mAP", "Rank-1", "Rank-5", "Rank-10", "mINP", "train min",
+        "best epoch (mAP)"]
     assert "| HHCL " in table[2] and "| 55.50 " in table[2] and "20 (57.00)" in table[2]
     assert len(table) == 2 + len(runs)
     with pytest.raises(ValueError, match="SyntheticSource, SyntheticTarget"):
         common_dataset(runs[3:])
     with pytest.raises(ValueError, match="has no results on SyntheticSource"):
-        results_table(runs, "SyntheticSource")
+        seed_table(group_by_seed(runs), "SyntheticSource")
 
 
 def test_plots_are_written(runs, tmp_path):
-    for path in (plot_map(runs, "SyntheticTarget", tmp_path / "map.png"),
+    for path in (plot_map_groups(group_by_seed(runs), "SyntheticTarget", tmp_path / "map.png"),
                  plot_pseudo_labels(runs, tmp_path / "pseudo.png")):
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 500

@@ -1,4 +1,4 @@
-"""PNG plots of several runs: mAP and pseudo-label quality per epoch."""
+"""PNG plots of several runs: pseudo-label quality per update (the mAP plot is in seeds.py)."""
 
 from __future__ import annotations
 
@@ -20,22 +20,6 @@ def _style(index: int, run: RunSummary) -> dict:
     """A colour of its own per run (up to 20), dashed when not from scratch."""
     return {"color": plt.cm.tab20(index % 20), "linestyle": "-" if run.init == "scratch" else "--",
             "label": _label(run)}
-
-
-def plot_map(runs: list[RunSummary], dataset: str, path: str | Path) -> Path:
-    """mAP on ``dataset`` at every evaluation of every run."""
-    figure, axes = plt.subplots(figsize=(11, 5))
-    for index, run in enumerate(runs):
-        series = run.evaluations.get(dataset, [])
-        if series:
-            axes.plot(*zip(*series), marker="o", **_style(index, run))
-    axes.set(xlabel="epoch", ylabel="mAP (%)", title=f"mAP on {dataset}")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return Path(path)
 
 
 def plot_pseudo_labels(runs: list[RunSummary], path: str | Path) -> Path:

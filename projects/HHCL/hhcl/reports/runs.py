@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tabulate import tabulate
-
 from ..run_folder import read_config, read_final_metrics, read_metrics, read_pseudo_label_records
 
 METRICS = ("mAP", "Rank-1", "Rank-5", "Rank-10", "mINP")
@@ -111,17 +109,3 @@ def common_dataset(runs: list[RunSummary]) -> str:
         raise ValueError(f"The runs share the test sets {', '.join(sorted(shared)) or '(none)'}; name the one "
                          f"to compare with --dataset")
     return shared.pop()
-
-
-def results_table(runs: list[RunSummary], dataset: str) -> str:
-    """Markdown table: method, backbone, init, the final metrics on
-    ``dataset``, training minutes and the best evaluation during training."""
-    rows = []
-    for run in runs:
-        if dataset not in run.results:
-            raise ValueError(f"{run.folder} has no results on {dataset} (it has {', '.join(run.results)})")
-        best = run.best_epoch(dataset)
-        rows.append([run.method, run.backbone, run.init] + [f"{run.results[dataset][m]:.2f}" for m in METRICS]
-                    + [f"{run.minutes:.1f}", f"{best[0]} ({best[1]:.2f})" if best else "–"])
-    headers = ("method", "backbone", "init") + METRICS + ("train min", "best epoch (mAP)")
-    return tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True)
