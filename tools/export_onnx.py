@@ -24,9 +24,8 @@ import sys
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.utils.logger import setup_logger
-from hhcl.engine import load_trained_model
+from hhcl.engine import add_trained_model_arguments, load_trained_model_from_args
 from hhcl.engine.onnx_export import OnnxDependencyError, check_onnx, export_onnx, input_description, require_onnx
-from hhcl.run_folder import MODEL_FILES
 
 #: Largest difference from torch's features that the check accepts.
 TOLERANCE = 1e-4
@@ -34,11 +33,7 @@ TOLERANCE = 1e-4
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    model = parser.add_mutually_exclusive_group(required=True)
-    model.add_argument("--run", help="a tools/train_net.py output folder")
-    model.add_argument("--config-file", help="a config; give the weights as MODEL.WEIGHTS path")
-    parser.add_argument("--checkpoint", choices=list(MODEL_FILES), default="final",
-                        help="with --run: model_final.pth (default) or model_best.pth")
+    add_trained_model_arguments(parser)
     parser.add_argument("--output", required=True, help="the .onnx file to write")
     parser.add_argument("--opset", type=int, help="ONNX opset (default: torch's exporter's)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
@@ -49,7 +44,7 @@ def main() -> None:
         sys.exit(f"error: {error}")
     for name in ("fastreid", "hhcl"):
         setup_logger(name=name)
-    cfg, model = load_trained_model(args.run, args.config_file, args.opts, args.checkpoint)
+    cfg, model = load_trained_model_from_args(args)
     output = export_onnx(model, cfg, args.output, opset=args.opset)
     difference = check_onnx(output, model, cfg)
     description = input_description(cfg)

@@ -25,18 +25,13 @@ import argparse
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.utils.logger import setup_logger
-from hhcl.engine import load_trained_model
+from hhcl.engine import add_trained_model_arguments, load_trained_model_from_args
 from hhcl.engine.feature_files import SPLITS, dataset_split, extract_to_file, folder_images
-from hhcl.run_folder import MODEL_FILES
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    model = parser.add_mutually_exclusive_group(required=True)
-    model.add_argument("--run", help="a tools/train_net.py output folder")
-    model.add_argument("--config-file", help="a config; give the weights as MODEL.WEIGHTS path")
-    parser.add_argument("--checkpoint", choices=list(MODEL_FILES), default="final",
-                        help="with --run: model_final.pth (default) or model_best.pth")
+    add_trained_model_arguments(parser)
     images = parser.add_mutually_exclusive_group(required=True)
     images.add_argument("--images", help="a folder of images (sub-folders included)")
     images.add_argument("--dataset", help="a registered dataset name (with --split)")
@@ -48,7 +43,7 @@ def main() -> None:
         parser.error("--dataset needs --split query|gallery|train, and --split needs --dataset")
     for name in ("fastreid", "hhcl"):
         setup_logger(name=name)
-    cfg, model = load_trained_model(args.run, args.config_file, args.opts, args.checkpoint)
+    cfg, model = load_trained_model_from_args(args)
     image_set = folder_images(args.images) if args.images else dataset_split(cfg, args.dataset, args.split)
     output = extract_to_file(model, cfg, image_set, args.output)
     print(f"{output}: features of {len(image_set.items)} images ({image_set.description})", flush=True)

@@ -13,6 +13,24 @@ from fastreid.config import CfgNode
 from .. import run_folder
 from .checkpoint import MemoryCheckpointer
 from .setup import setup_cfg
+from .trainer_choice import trainer_class
+
+
+def add_trained_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a tool that loads a trained model: ``--run`` or
+    ``--config-file`` (with ``MODEL.WEIGHTS`` among the ``opts``), and
+    ``--checkpoint``."""
+    model = parser.add_mutually_exclusive_group(required=True)
+    model.add_argument("--run", help="a tools/train_net.py output folder")
+    model.add_argument("--config-file", help="a config; give the weights as MODEL.WEIGHTS path")
+    parser.add_argument("--checkpoint", choices=list(run_folder.MODEL_FILES), default="final",
+                        help="with --run: model_final.pth (default) or model_best.pth")
+
+
+def load_trained_model_from_args(args: argparse.Namespace) -> tuple[CfgNode, torch.nn.Module]:
+    """:func:`load_trained_model` from the options of :func:`add_trained_model_arguments`
+    and the tool's ``opts``."""
+    return load_trained_model(args.run, args.config_file, args.opts, args.checkpoint)
 
 
 def load_trained_model(run: str | os.PathLike | None = None, config_file: str | None = None,
@@ -44,8 +62,6 @@ def load_trained_model(run: str | os.PathLike | None = None, config_file: str | 
                          f"path/to/model_final.pth, or give the run folder instead of the config")
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"MODEL.WEIGHTS {weights} does not exist")
-
-    from . import trainer_class  # engine/__init__ imports this module
 
     model = trainer_class(cfg).build_model(cfg)
     MemoryCheckpointer(model).load(weights)
