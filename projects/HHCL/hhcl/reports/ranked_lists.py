@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from ..evaluation.rank import PROTOCOLS, image_keys
 
 CORRECT, WRONG, QUERY = (0, 170, 0), (210, 0, 0), (40, 90, 220)
 
 
 def rank_gallery(query_features: np.ndarray, gallery_features: np.ndarray, query_ids: np.ndarray,
                  gallery_ids: np.ndarray, query_cameras: np.ndarray, gallery_cameras: np.ndarray,
-                 top_k: int) -> tuple[np.ndarray, np.ndarray]:
+                 top_k: int, protocol: str = "cameras", query_paths: Sequence[str] | None = None,
+                 gallery_paths: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each query, the indices of its ``top_k`` gallery images by cosine
-    distance (stable order on ties), leaving out the gallery images of the
-    same identity *and* camera, as the evaluation does; and whether each is
-    the query's identity. Both Q×k (fewer columns if the gallery is smaller)."""
+    distance (stable order on ties), leaving out what the evaluation leaves
+    out under ``protocol`` (docs/DESIGN.md, "Your own data"): ``cameras``,
+    the gallery images of the same identity *and* camera; ``camera_free``,
+    only the query image itself (the same path); and whether each is the
+    query's identity. Both Q×k (fewer columns if the gallery is smaller)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown evaluation protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
     queries = query_features / np.linalg.norm(query_features, axis=1, keepdims=True)
     gallery = gallery_features / np.linalg.norm(gallery_features, axis=1, keepdims=True)
     distances = 1.0 - queries @ gallery.T
-    junk = (query_ids[:, None] == gallery_ids[None, :]) & (query_cameras[:, None] == gallery_cameras[None, :])
+    if protocol == "cameras":
+        junk = (query_ids[:, None] == gallery_ids[None, :]) & (query_cameras[:, None] == gallery_cameras[None, :])
+    else:
+        query_keys, gallery_keys = image_keys(query_paths, gallery_paths, len(queries), len(gallery))
+        junk = query_keys[:, None] == gallery_keys[None, :]
     distances[junk] = np.inf
     order = np.argsort(distances, axis=1, kind="stable")[:, :top_k]
     kept = np.take_along_axis(~junk, order, axis=1)
