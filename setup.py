@@ -21,6 +21,12 @@ setup(
     python_requires=">=3.10",
     install_requires=requirements,
     # tools/export_onnx.py: pip install -e ".[onnx]" (torch's exporter needs onnxscript;
-    # onnxruntime checks the exported file). Tested versions: constraints.txt.
-    extras_require={"onnx": ["onnx", "onnxscript", "onnxruntime"]},
+    # onnxruntime checks the exported file). PSEUDO_LABELS.METHOD infomap: pip install -e ".[infomap]"
+    # (the Infomap result API of 2.15+). Tested versions: constraints.txt.
+    # PSEUDO_LABELS.KNN_INDEX faiss_gpu: pip install -e ".[gpu]" (faiss built with CUDA 12, the same
+    # release as faiss-cpu; both install the `faiss` module, so if `import faiss` still finds the CPU
+    # build: pip uninstall -y faiss-cpu faiss-gpu && pip install faiss-gpu). Never needed: the torch
+    # index searches exactly on the GPU with torch alone.
+    extras_require={"onnx": ["onnx", "onnxscript", "onnxruntime"], "infomap": ["infomap>=2.15"],
+                    "gpu": ["faiss-gpu"]},
 )

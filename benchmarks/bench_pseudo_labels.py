@@ -1,57 +1,94 @@
 #!/usr/bin/env python
-"""The pseudo-label step (exact k-NN + sparse Jaccard + DBSCAN) at re-ID sizes.
+"""The pseudo-label step (k-NN + sparse Jaccard + DBSCAN) from re-ID sizes to a million images.
 
 Features with identity structure: ~17 images per identity, d = 2048,
 identities in look-alike groups, 15% hard outliers near the groups; N =
-12,936 (Market-1501), 32,621 (MSMT17) and 100,000. Each size runs in its own
-process; the table gives wall and CPU time and the memory of the whole step
-— its peak RSS growth plus the features it reads; the process's own peak,
-with torch and FastReID loaded by ``import hhcl`` (≈ 0.8 GB that the engine
-does not need), is shown beside it; the peak count is reset when the step
-starts — the split between stages, and how close
-the step runs to its floor, the exact k-NN product (N²·d multiply-adds). The
-numba kernels are compiled or loaded from cache before timing.
+12,936 is Market-1501's train set, 32,621 MSMT17's. Each run is a fresh
+process that builds its features (seeded: the same N gives the same
+features in every run) in one preallocated float32 array, chunk by chunk,
+normalised in place; that time is not part of the step's.
 
-    python benchmarks/bench_pseudo_labels.py [--sizes 12936 32621 100000] [--approximate 100000]
+Per run: wall time of the k-NN search, of the Jaccard distance (steps 2–6
+of docs/DESIGN.md, "Pseudo labels") and of DBSCAN, their total, the share
+outside the k-NN relative to it, the process's CPU time, and the step's
+peak memory: the process's peak resident memory during the step (VmHWM,
+its count restarted through /proc/self/clear_refs when the step starts)
+minus its resident memory then (features, libraries) — i.e. what the step
+adds on top of the features. Labels are compared with the identities (ARI,
+outliers as singletons) and, for approximate runs, with the exact run of the
+same N (ARI) when both are in the run.
 
-Reference: the authors' public implementation (dense, Python loops) on this
-machine: Market 50 s wall / 37 s CPU / 2.6 GB; MSMT17 296 s / 12.3 GB;
-100,000 impossible (≈ 120 GB). Targets: Market ≥ 4× faster and < 700 MB;
-MSMT17 ≥ 5× faster and < 2 GB; 100,000 < 15 min and < 8 GB.
+    python benchmarks/bench_pseudo_labels.py [--sizes 12936 32621 100000] [--approximate 100000 1000000]
+        [--authors-code PATH] [--labeler NAME [--labeler-opts KEY VALUE ...]]
+
+``--sizes``: runs with the exact k-NN (faiss IndexFlatL2); ``--approximate``:
+runs with the HNSW index (faiss IndexHNSWFlat). ``--authors-code PATH``: a
+clone of the authors' release (alibaba/cluster-contrast-reid or
+bupt-ai-cz/HHCL-ReID), imported from PATH at run time: its
+``compute_jaccard_distance`` (clustercontrast/ or hhcl/ utils/faiss_rerank.py,
+the CPU search, ``search_option=3``) and scikit-learn's ``DBSCAN(eps=0.6,
+min_samples=4, metric="precomputed", n_jobs=-1)`` as its training script
+calls them, run on the same features at each of ``--sizes`` whose dense
+N×N matrices fit in the available memory; its k-NN time is read by timing
+the faiss index its code builds (nothing else of it is changed). The
+side-by-side ratios are printed after the table. ``--labeler NAME``: also
+times that ``PSEUDO_LABELS.METHOD`` (any name in LABELER_REGISTRY, e.g.
+infomap) built from the default config with ``--labeler-opts`` merged in,
+at each of ``--sizes`` (exact) and ``--approximate`` (hnsw). The load
+average (os.getloadavg) is printed at the start and at the end: other
+processes on the machine slow every figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 from memory_stats import memory_mb, reset_peak_memory
 
 DIM, PER_ID, GROUP, K1, K2, EPS, MIN_SAMPLES = 2048, 17, 4, 30, 6, 0.6, 4
-REFERENCE = {12936: ("Market-1501", 50.0, 2.6, 4.0, 0.7), 32621: ("MSMT17", 296.0, 12.3, 5.0, 2.0),
-             100000: ("100k", None, 120.0, None, 8.0)}
+GENERATION_CHUNK = 16384
+NAMES = {12936: "Market-1501", 32621: "MSMT17"}
+#: The authors' step holds about three dense N×N float32 matrices (V, its query expansion, the distances).
+AUTHORS_BYTES_PER_PAIR = 3 * 4
+AUTHORS_MODULES = ("clustercontrast/utils", "hhcl/utils")
 
 
 def identity_features(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """L2-normalised float32 features and ids (−1 for the hard outliers)."""
+    """L2-normalised float32 N×2048 features and ids (−1 for the hard
+    outliers), written chunk by chunk into one preallocated array and
+    normalised in place: no second copy of the features is ever held."""
     rng = np.random.default_rng(seed)
     inliers = int(round(0.85 * n))
     num_ids = max(1, inliers // PER_ID)
     groups = rng.standard_normal((num_ids // GROUP + 1, DIM), dtype=np.float32)
-    centres = groups[np.arange(num_ids) // GROUP] + 0.8 * rng.standard_normal((num_ids, DIM), dtype=np.float32)
+    centres = rng.standard_normal((num_ids, DIM), dtype=np.float32)
+    centres *= 0.8
+    centres += groups[np.arange(num_ids) // GROUP]
     ids = np.concatenate([np.arange(num_ids).repeat(PER_ID), rng.integers(0, num_ids, inliers - num_ids * PER_ID)])
-    features = np.empty((n, DIM), dtype=np.float32)
-    for start in range(0, inliers, 8192):
-        part = ids[start:start + 8192]
-        features[start:start + part.size] = centres[part] + 0.6 * rng.standard_normal((part.size, DIM), dtype=np.float32)
     outlier_groups = rng.integers(0, len(groups), n - inliers)
-    features[inliers:] = groups[outlier_groups] + 1.2 * rng.standard_normal((n - inliers, DIM), dtype=np.float32)
-    features /= np.linalg.norm(features, axis=1, keepdims=True)
+    features = np.empty((n, DIM), dtype=np.float32)
+    for start in range(0, n, GENERATION_CHUNK):
+        stop = min(n, start + GENERATION_CHUNK)
+        block = features[start:stop]
+        rng.standard_normal(out=block, dtype=np.float32)
+        split = min(max(inliers - start, 0), stop - start)  # rows of the block that are inliers
+        block[:split] *= 0.6
+        block[:split] += centres[ids[start:start + split]]
+        if split < stop - start:
+            block[split:] *= 1.2
+            block[split:] += groups[outlier_groups[start + split - inliers:stop - inliers]]
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
     return features, np.concatenate([ids, np.full(n - inliers, -1)])
 
 
@@ -60,81 +97,279 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_one(n: int, knn_index: str) -> dict:
-    from hhcl.clustering import dbscan, jaccard_distance, pseudo_label_quality
-    from hhcl.clustering.jaccard import jaccard_from_neighbours
-    from hhcl.clustering.knn import knn_search
+def as_true_ids(labels: np.ndarray) -> np.ndarray:
+    """Labels as identities for :func:`pseudo_label_quality`: each outlier its own."""
+    return np.where(labels >= 0, labels, -1 - np.arange(labels.size))
 
-    start = time.perf_counter()
-    jaccard_distance(np.eye(40, 8, dtype=np.float32) + 0.01, k1=10, k2=3)  # compile / load the kernels
-    compile_s = time.perf_counter() - start
-    features, ids = identity_features(n)
-    reset_peak_memory()
-    rss_before = memory_mb("VmRSS")
+
+class StepClock:
+    """Wall time of named stages of the step, its CPU time and its peak memory."""
+
+    def __init__(self):
+        self.stages: dict[str, float] = {}
+        self.rss_mb = memory_mb("VmRSS")
+        reset_peak_memory()
+        self.cpu = cpu_seconds()
+        self.last = self.start = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self.last
+        self.last = now
+
+    def result(self) -> dict:
+        return {"stages": self.stages, "wall_s": self.last - self.start, "cpu_s": cpu_seconds() - self.cpu,
+                "step_mb": memory_mb("VmHWM") - self.rss_mb}
+
+
+def run_ours(features: np.ndarray, knn_index: str) -> tuple[np.ndarray, dict]:
+    from hhcl.clustering import dbscan, jaccard_from_neighbours, knn_search
+
     keep_below = float(np.nextafter(np.float32(EPS), np.float32(np.inf)))
-
-    wall, cpu = time.perf_counter(), cpu_seconds()
+    clock = StepClock()
     _, neighbours = knn_search(features, K1, knn_index)
-    knn_s = time.perf_counter() - wall
+    clock.lap("k-NN")
     distances = jaccard_from_neighbours(features, neighbours, K2, max_distance=keep_below)
-    jaccard_s = time.perf_counter() - wall - knn_s
+    clock.lap("Jaccard")
     labels = dbscan(distances, eps=EPS, min_samples=MIN_SAMPLES)
-    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
-    quality = pseudo_label_quality(labels, np.where(ids >= 0, ids, -1 - np.arange(n)))
-    return {"n": n, "index": knn_index, "wall_s": wall, "cpu_s": cpu, "knn_s": knn_s, "jaccard_s": jaccard_s,
-            "dbscan_s": wall - knn_s - jaccard_s, "compile_s": compile_s, "rss_before_step_mb": rss_before,
-            "peak_rss_mb": memory_mb("VmHWM"), "nnz": int(distances.nnz),
-            "clusters": quality["num_clusters"], "outliers": quality["num_outliers"], "ari": quality["ari"],
-            "labels": labels.tolist()}
+    clock.lap("DBSCAN")
+    return labels, clock.result() | {"pairs": int(distances.nnz)}
 
 
-def in_subprocess(n: int, knn_index: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--one", str(n), "--index", knn_index],
-                            capture_output=True, text=True)
+def import_authors_rerank(path: str) -> types.ModuleType:
+    """The authors' faiss_rerank module from a clone at ``path``, imported
+    under a private package name (their package may be called ``hhcl``)
+    without running their package's __init__."""
+    for folder in AUTHORS_MODULES:
+        if (Path(path) / folder / "faiss_rerank.py").is_file():
+            package = types.ModuleType("authors_release_utils")
+            package.__path__ = [str(Path(path) / folder)]
+            sys.modules[package.__name__] = package
+            return importlib.import_module(f"{package.__name__}.faiss_rerank")
+    raise SystemExit(f"--authors-code {path}: no {' or '.join(f + '/faiss_rerank.py' for f in AUTHORS_MODULES)} "
+                     f"there; give the root of a clone of alibaba/cluster-contrast-reid or bupt-ai-cz/HHCL-ReID")
+
+
+class TimedIndex:
+    """A faiss index whose ``search`` time is recorded (the authors' k-NN)."""
+
+    def __init__(self, index, times: list):
+        self.index, self.times = index, times
+
+    def add(self, x) -> None:
+        start = time.perf_counter()
+        self.index.add(x)
+        self.times.append(time.perf_counter() - start)
+
+    def search(self, x, k):
+        start = time.perf_counter()
+        result = self.index.search(x, k)
+        self.times.append(time.perf_counter() - start)
+        return result
+
+
+def run_authors(features: np.ndarray, path: str) -> tuple[np.ndarray, dict]:
+    import torch
+    from sklearn.cluster import DBSCAN
+
+    rerank = import_authors_rerank(path)
+    knn_times: list[float] = []
+    make_index = rerank.index_init_cpu
+    rerank.index_init_cpu = lambda dim: TimedIndex(make_index(dim), knn_times)
+    tensor = torch.from_numpy(features)  # shares the array's memory
+    clock = StepClock()
+    distances = rerank.compute_jaccard_distance(tensor, k1=K1, k2=K2, print_flag=False, search_option=3)
+    clock.lap("Jaccard")
+    labels = DBSCAN(eps=EPS, min_samples=MIN_SAMPLES, metric="precomputed", n_jobs=-1).fit_predict(distances)
+    clock.lap("DBSCAN")
+    result = clock.result()
+    result["stages"] = {"k-NN": sum(knn_times), "Jaccard": result["stages"]["Jaccard"] - sum(knn_times),
+                        "DBSCAN": result["stages"]["DBSCAN"]}
+    from hhcl.clustering import relabel_by_first_appearance
+    return relabel_by_first_appearance(labels), result | {"pairs": int(distances.size)}
+
+
+def labeler_config(name: str, knn_index: str, options: list[str]):
+    """The default config with PSEUDO_LABELS.METHOD ``name``, KNN_INDEX ``knn_index`` and ``options``."""
+    from fastreid.config import get_cfg
+
+    from hhcl import add_hhcl_config
+    from hhcl.config import merge_config_list
+
+    cfg = get_cfg()
+    add_hhcl_config(cfg)
+    merge_config_list(cfg, ["PSEUDO_LABELS.METHOD", name, "PSEUDO_LABELS.KNN_INDEX", knn_index, *options])
+    return cfg
+
+
+def run_labeler(features: np.ndarray, ids: np.ndarray, knn_index: str, name: str, options: list[str]
+                ) -> tuple[np.ndarray, dict]:
+    import torch
+
+    from hhcl.labelers import KnnLabeler, build_labeler
+
+    cfg = labeler_config(name, knn_index, options)
+    items = [(f"{i}.jpg", f"id{ids[i]}" if ids[i] >= 0 else f"outlier{i}", 0) for i in range(len(ids))]
+    labeler = build_labeler(cfg, items)
+    tensor = torch.from_numpy(features)
+    clock = StepClock()
+    if isinstance(labeler, KnnLabeler):  # KnnLabeler.__call__, split at the search
+        labeler.check_memory(tensor, world_size=1, labels_here=True)
+        neighbours = labeler.search_neighbours(tensor, slice(None))
+        clock.lap("k-NN")
+        labels = labeler.label(tensor, None, neighbours)
+    else:
+        labels = labeler(tensor, None)
+    clock.lap("labeling")
+    return np.asarray(labels), clock.result()
+
+
+def run_one(n: int, method: str, knn_index: str, args: argparse.Namespace) -> dict:
+    """One run in this (fresh) process; the labels go to ``args.labels_out``."""
+    from hhcl.clustering import jaccard_dbscan, pseudo_label_quality
+
+    jaccard_dbscan(np.eye(40, 8, dtype=np.float32) + 0.01, eps=0.5, k1=10, k2=3)  # compile / load the kernels
+    start = time.perf_counter()
+    features, ids = identity_features(n)
+    generation_s = time.perf_counter() - start
+    if method == "ours":
+        labels, result = run_ours(features, knn_index)
+    elif method == "authors":
+        labels, result = run_authors(features, args.authors_code)
+    else:
+        labels, result = run_labeler(features, ids, knn_index, args.labeler, args.labeler_opts)
+    np.save(args.labels_out, labels)
+    quality = pseudo_label_quality(labels, as_true_ids(ids))
+    return result | {"n": n, "method": method, "index": knn_index, "generation_s": generation_s,
+                     "features_mb": features.nbytes / 2**20, "clusters": quality["num_clusters"],
+                     "outliers": quality["num_outliers"], "ari": quality["ari"]}
+
+
+def in_subprocess(n: int, method: str, knn_index: str, args: argparse.Namespace, labels_out: str) -> dict:
+    command = [sys.executable, __file__, "--one", str(n), "--method", method, "--index", knn_index,
+               "--labels-out", labels_out]
+    if args.authors_code:
+        command += ["--authors-code", args.authors_code]
+    if args.labeler:
+        command += ["--labeler", args.labeler, "--labeler-opts", *args.labeler_opts]
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(result.stderr[-3000:])
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.splitlines()[-1])
+
+
+def available_mb() -> float:
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    raise KeyError("MemAvailable")
+
+
+def load() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + f" (1 / 5 / 15 min, {os.cpu_count()} CPUs)"
+
+
+def plan(args: argparse.Namespace) -> list[tuple[int, str, str]]:
+    """(N, method, index) of every run, in order: per N the exact run
+    first (the reference of the approximate one), then the authors', then the labeler's."""
+    runs = []
+    for n in sorted(set(args.sizes) | set(args.approximate)):
+        indexes = (["exact"] if n in args.sizes else []) + (["hnsw"] if n in args.approximate else [])
+        runs += [(n, "ours", index) for index in indexes]
+        if args.authors_code and n in args.sizes:
+            runs.append((n, "authors", "exact"))
+        if args.labeler:
+            runs += [(n, "labeler", index) for index in indexes]
+    return runs
+
+
+def table_row(r: dict, ari_vs_exact: str, labeler: str | None) -> str:
+    stages = r["stages"]
+    knn = stages.get("k-NN")
+    method = {"ours": "this plugin", "authors": "authors' release", "labeler": f"labeler {labeler}"}[r["method"]]
+    rest = r["wall_s"] - knn if knn is not None else None
+    cells = [f"{r['n']:,}", NAMES.get(r["n"], ""), method, r["index"],
+             f"{knn:.1f}" if knn is not None else "—",
+             f"{stages['Jaccard']:.2f}" if "Jaccard" in stages else "—",
+             f"{stages['DBSCAN']:.2f}" if "DBSCAN" in stages else (f"{stages['labeling']:.2f} (labeling)"
+                                                                    if "labeling" in stages else "—"),
+             f"{r['wall_s']:.1f}", f"{100 * rest / knn:.1f}%" if knn else "—", f"{r['cpu_s']:.1f}",
+             f"{r['step_mb'] / 1024:.2f}", f"{r['features_mb'] / 1024:.2f}", f"{r['generation_s']:.0f}",
+             f"{r['pairs']:,}" if "pairs" in r else "—", f"{r['clusters']:,}", f"{r['ari']:.3f}", ari_vs_exact]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[12936, 32621, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[12936, 32621, 100000],
+                        help="sizes run with the exact k-NN (and the authors' code, the labeler)")
     parser.add_argument("--approximate", type=int, nargs="*", default=[],
-                        help="sizes also run with the approximate (HNSW) k-NN, with ARI against exact")
+                        help="sizes run with the approximate (HNSW) k-NN, ARI against exact where both run")
+    parser.add_argument("--authors-code", metavar="PATH",
+                        help="root of a clone of the authors' release, timed side by side at --sizes")
+    parser.add_argument("--labeler", metavar="NAME", help="also time this PSEUDO_LABELS.METHOD (LABELER_REGISTRY)")
+    parser.add_argument("--labeler-opts", nargs="*", default=[], metavar="KEY VALUE",
+                        help="config overrides for --labeler, e.g. PSEUDO_LABELS.K1 15")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--method", default="ours", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="exact", help=argparse.SUPPRESS)
+    parser.add_argument("--labels-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.index)))
+        print(json.dumps(run_one(args.one, args.method, args.index, args)))
         return
+    if args.authors_code:
+        import_authors_rerank(args.authors_code)  # a clear error now rather than after the first runs
+    if args.labeler:
+        from hhcl.labelers import LABELER_REGISTRY
+        from hhcl.registry import UnregisteredNameError
+        try:
+            LABELER_REGISTRY.get(args.labeler)
+            labeler_config(args.labeler, "exact", args.labeler_opts)
+        except (UnregisteredNameError, KeyError, ValueError, AssertionError) as error:
+            parser.error(f"--labeler {args.labeler} --labeler-opts {' '.join(args.labeler_opts)}: {error}")
+    if any(n < K1 for n in args.sizes + args.approximate):
+        parser.error(f"every size must be at least k1 = {K1}")
 
-    print("| N | set | k-NN | wall s | CPU s | k-NN s | Jaccard s | DBSCAN s | k-NN share | step MB "
-          "| process peak MB | stored pairs | clusters | ARI vs ids | speed-up vs authors | target |")
-    print("|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
-    exact_labels = {}
-    for n in args.sizes:
-        for index in ["exact"] + (["hnsw"] if n in args.approximate else []):
-            r = in_subprocess(n, index)
-            name, ref_wall, ref_gb, speed_target, rss_target = REFERENCE.get(n, (str(n), None, None, None, None))
-            speedup = f"{ref_wall / r['wall_s']:.1f}×" if ref_wall else "—"
-            target = []
-            if speed_target:
-                target.append(f"≥{speed_target:.0f}× {'✓' if ref_wall / r['wall_s'] >= speed_target else '✗'}")
-            if n == 100000:
-                target.append(f"<15 min {'✓' if r['wall_s'] < 900 else '✗'}")
-            step_mb = r["peak_rss_mb"] - r["rss_before_step_mb"] + n * DIM * 4 / 2**20
-            if rss_target:
-                target.append(f"<{rss_target:g} GB {'✓' if step_mb < rss_target * 1024 else '✗'}")
-            ari = f"{r['ari']:.3f}"
-            if index == "exact":
-                exact_labels[n] = r["labels"]
-            elif n in exact_labels:
-                from sklearn.metrics import adjusted_rand_score
-                ari += f" (vs exact {adjusted_rand_score(exact_labels[n], r['labels']):.3f})"
-            print(f"| {n:,} | {name} | {index} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['knn_s']:.1f} | "
-                  f"{r['jaccard_s']:.1f} | {r['dbscan_s']:.1f} | {100 * r['knn_s'] / r['wall_s']:.0f}% | "
-                  f"{step_mb:.0f} | {r['peak_rss_mb']:.0f} | {r['nnz']:,} | {r['clusters']} | {ari} | "
-                  f"{speedup} | {', '.join(target)} |", flush=True)
+    print(f"Load average at the start: {load()}", flush=True)
+    print("| N | set | code | k-NN index | k-NN s | Jaccard s | DBSCAN s | total s | outside k-NN / k-NN | CPU s "
+          "| step peak GB | features GB | generation s | stored pairs | clusters | ARI vs ids | ARI vs exact |")
+    print("|--:|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|", flush=True)
+    from sklearn.metrics import adjusted_rand_score
+
+    results, labels, skipped = {}, {}, []
+    with tempfile.TemporaryDirectory() as folder:
+        for n, method, index in plan(args):
+            if method == "authors" and AUTHORS_BYTES_PER_PAIR * n * n / 2**20 > 0.9 * available_mb():
+                skipped.append(f"authors' release at N = {n:,}: its dense matrices need ≈ "
+                               f"{AUTHORS_BYTES_PER_PAIR * n * n / 2**30:.1f} GB, {available_mb() / 1024:.1f} GB "
+                               f"available")
+                continue
+            labels_out = os.path.join(folder, f"{n}_{method}_{index}.npy")
+            r = in_subprocess(n, method, index, args, labels_out)
+            results[n, method, index] = r
+            labels[n, method, index] = np.load(labels_out)
+            # the same code's exact run; the authors' labels against this plugin's exact ones
+            reference_key = (n, "ours", "exact") if method == "authors" else (n, method, "exact")
+            reference = labels.get(reference_key) if reference_key != (n, method, index) else None
+            ari_vs_exact = "—" if reference is None else \
+                f"{adjusted_rand_score(as_true_ids(reference), as_true_ids(labels[n, method, index])):.3f}"
+            print(table_row(r, ari_vs_exact, args.labeler), flush=True)
+    print(f"\nLoad average at the end: {load()}")
+    for line in skipped:
+        print(f"Skipped: {line}")
+    for (n, method, index), theirs in results.items():
+        ours = results.get((n, "ours", "exact"))
+        if method != "authors" or ours is None:
+            continue
+        ours_rest = ours["wall_s"] - ours["stages"]["k-NN"]
+        theirs_rest = theirs["wall_s"] - theirs["stages"]["k-NN"]
+        print(f"Side by side at N = {n:,} (same features, same run): whole step {theirs['wall_s']:.1f} s (authors) / "
+              f"{ours['wall_s']:.1f} s (this plugin) = {theirs['wall_s'] / ours['wall_s']:.1f}×; outside the k-NN "
+              f"{theirs_rest:.2f} s / {ours_rest:.2f} s = {theirs_rest / ours_rest:.0f}×; step peak memory "
+              f"{theirs['step_mb'] / 1024:.2f} GB / {ours['step_mb'] / 1024:.2f} GB = "
+              f"{theirs['step_mb'] / ours['step_mb']:.0f}×.")
 
 
 if __name__ == "__main__":

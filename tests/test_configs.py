@@ -39,7 +39,8 @@ def test_config_loads_and_builds_its_model(config):
 def test_cluster_contrast_configs(config):
     cfg = load(config)
     assert cfg.MODEL.META_ARCHITECTURE == "HHCL" and cfg.MODEL.MEMORY.MODE == "mean"
-    assert cfg.MODEL.HEADS.POOL_LAYER == "GeneralizedMeanPoolingP" and cfg.PSEUDO_LABELS.METHOD == "dbscan"
+    assert cfg.MODEL.HEADS.POOL_LAYER == "GeneralizedMeanPoolingP"
+    assert cfg.PSEUDO_LABELS.METHOD == ("infomap" if config.endswith("_infomap.yml") else "dbscan")
 
 
 @pytest.mark.parametrize("config", [c for c in CONFIGS if c.startswith("configs/HCT/")])
@@ -107,12 +108,34 @@ RECIPES = {
                                        epochs=50, iters=400, eps=0.6, pool="GeneralizedMeanPoolingP", ibn=False),
     "ClusterContrast/veri.yml": dict(published=(40.3, 84.6), dataset="VeRi", memory=("mean", False), epochs=50,
                                      iters=400, eps=0.6, pool="GeneralizedMeanPoolingP", ibn=False, size=(224, 224)),
+    # cluster_contrast_train_usl_infomap.py: --eps 0.5 (least cosine similarity) --k1 15 --k2 4 (outlier size).
+    "ClusterContrast/market_infomap.yml": dict(published=(83.0, 92.9), dataset="Market1501", memory=("mean", False),
+                                               epochs=50, iters=200, eps=0.5, k1=15, k2=4, method="infomap",
+                                               pool="GeneralizedMeanPoolingP", ibn=False),
+    "ClusterContrast/duke_infomap.yml": dict(published=(73.6, 85.5), dataset="DukeMTMC", memory=("mean", False),
+                                             epochs=50, iters=200, eps=0.5, k1=15, k2=4, method="infomap",
+                                             pool="GeneralizedMeanPoolingP", ibn=False),
+    "ClusterContrast/msmt17_infomap.yml": dict(published=(31.2, 61.5), dataset="MSMT17TrainVal",
+                                               memory=("mean", False), epochs=50, iters=400, eps=0.5, k1=15, k2=4,
+                                               method="infomap", pool="GeneralizedMeanPoolingP", ibn=False),
+    "ClusterContrast/veri_infomap.yml": dict(published=(40.8, 86.2), dataset="VeRi", memory=("mean", False),
+                                             epochs=50, iters=400, eps=0.5, k1=15, k2=4, method="infomap",
+                                             pool="GeneralizedMeanPoolingP", ibn=False, size=(224, 224)),
 }
 #: Method configs without a published row, so without a recipe above: the synthetic ones and your own folder.
 WITHOUT_RECIPE = ("configs/HHCL/synth.yml", "configs/ClusterContrast/synth.yml", "configs/HHCL/folder.yml")
 #: What a config's command adds after ``--config-file CONFIG`` (the folder to train on).
 COMMAND_ARGUMENTS = {"configs/HHCL/folder.yml": " DATASETS.FOLDER.ROOT /path/to/crops"}
 HEADER = re.compile(r"\A# Row: .+\n(?:# .+\n)*?# Published: (?P<published>.+)\n# Command: (?P<command>.+)\n")
+
+
+def release_clustering(cfg) -> tuple:
+    """The release's --eps, --k1, --k2 as the config holds them: DBSCAN's ε
+    and the Jaccard k1, k2, or InfoMap's least similarity, k1 and outlier size."""
+    node = cfg.PSEUDO_LABELS
+    if node.METHOD == "infomap":
+        return node.MIN_SIMILARITY, node.K1, node.MAX_OUTLIER_SIZE
+    return node.EPS, node.K1, node.K2
 
 
 def header(config: str) -> re.Match:
@@ -144,8 +167,8 @@ def test_config_carries_the_recipe_its_header_claims(config):
     cfg = load(f"configs/{config}")
     assert tuple(cfg.DATASETS.NAMES) == tuple(cfg.DATASETS.TESTS) == (recipe["dataset"],)
     assert (cfg.MODEL.MEMORY.MODE, cfg.MODEL.MEMORY.LEGACY_WEIGHTING) == recipe["memory"]
-    assert (cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.ITERS_PER_EPOCH, cfg.PSEUDO_LABELS.EPS) == \
-        (recipe["epochs"], recipe["iters"], recipe["eps"])
+    assert (cfg.SOLVER.MAX_EPOCH, cfg.SOLVER.ITERS_PER_EPOCH) == (recipe["epochs"], recipe["iters"])
+    assert release_clustering(cfg) == (recipe["eps"], recipe.get("k1", 30), recipe.get("k2", 6))
     assert (cfg.MODEL.HEADS.POOL_LAYER, cfg.MODEL.BACKBONE.WITH_IBN) == (recipe["pool"], recipe["ibn"])
     assert cfg.PSEUDO_LABELS.METHOD == recipe.get("method", "dbscan")
     if "smoothing" in recipe:
@@ -156,8 +179,7 @@ def test_config_carries_the_recipe_its_header_claims(config):
     assert cfg.DATALOADER.SAMPLER_TRAIN == "RandomMultipleGallerySampler"
     assert cfg.INPUT.REA.ENABLED and cfg.INPUT.REA.MODE == "release" and cfg.INPUT.REA.PROB == 0.5
     assert list(cfg.SOLVER.STEPS) == [20, 40] and cfg.SOLVER.WARMUP_ITERS == 0 and cfg.TEST.EVAL_PERIOD == 10
-    assert (cfg.MODEL.MEMORY.TEMP, cfg.MODEL.MEMORY.MOMENTUM, cfg.PSEUDO_LABELS.K1, cfg.PSEUDO_LABELS.K2,
-            cfg.PSEUDO_LABELS.MIN_SAMPLES) == (0.05, 0.1, 30, 6, 4)
+    assert (cfg.MODEL.MEMORY.TEMP, cfg.MODEL.MEMORY.MOMENTUM, cfg.PSEUDO_LABELS.MIN_SAMPLES) == (0.05, 0.1, 4)
 
 
 def test_the_mu_sweep_of_table_2_is_documented_in_market_yml():

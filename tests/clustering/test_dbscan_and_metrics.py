@@ -1,5 +1,6 @@
-"""DBSCAN equals sklearn's on the dense matrix; agglomerative merging and the
-quality metrics against brute force and hand-computed values."""
+"""DBSCAN equals sklearn's on the Jaccard matrices and on random graphs;
+agglomerative merging and the quality metrics against brute force and
+hand-computed values."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.cluster import DBSCAN
 
 from hhcl.clustering import (agglomerative, dbscan, jaccard_dbscan, jaccard_from_neighbours, knn_search,
@@ -30,6 +32,47 @@ def test_dbscan_on_sparse_equals_sklearn_on_dense(eps):
     labels = dbscan(sparse, eps=eps, min_samples=4)
     assert labels.max() > 0
     assert labels.tolist() == expected.tolist()
+
+
+def random_distances(rng: np.random.Generator, n: int) -> scipy.sparse.csr_matrix:
+    """Asymmetric stored pairs, some exactly at float32(eps) for the eps below,
+    some diagonal entries absent, some diagonal entries beyond eps."""
+    stored = rng.random((n, n)) < rng.uniform(0.05, 0.4)
+    values = rng.choice(np.float32([0.0, 0.3, 0.5, 0.6, 0.7]), (n, n))
+    rows, columns = np.nonzero(stored)
+    return scipy.sparse.csr_matrix((values[rows, columns], (rows, columns)), shape=(n, n))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dbscan_equals_sklearn_on_random_graphs(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        dist = random_distances(rng, int(rng.integers(1, 50)))
+        eps, min_samples = float(rng.choice([0.3, 0.5, 0.6])), int(rng.integers(1, 6))
+        for matrix in (dist, dist.toarray()):
+            expected = DBSCAN(eps=eps, min_samples=min_samples, metric="precomputed").fit_predict(matrix)
+            assert dbscan(matrix, eps, min_samples).tolist() == relabel_by_first_appearance(expected).tolist()
+
+
+def test_a_border_point_goes_to_the_first_cluster_that_reaches_it():
+    """Cores 0–3 and 5–8 form two clusters; 4 is within eps of 3 and of 5
+    only (not core): the cluster found first (from point 0) takes it."""
+    dense = np.full((9, 9), 1.0, np.float32)
+    for block in (range(0, 4), range(5, 9)):
+        dense[np.ix_(block, block)] = 0.1
+    dense[4, 4] = 0.0
+    dense[[3, 4, 4, 5], [4, 3, 5, 4]] = 0.2
+    labels = dbscan(scipy.sparse.csr_matrix(np.where(dense < 1, dense, 0)), eps=0.3, min_samples=4)
+    assert labels.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert labels.tolist() == dbscan(dense, eps=0.3, min_samples=4).tolist()
+
+
+@pytest.mark.parametrize("bad", [-0.1, np.nan, np.inf])
+def test_dbscan_rejects_negative_or_non_finite_distances(bad):
+    dist = scipy.sparse.csr_matrix(np.float32([[0, 0.2], [0.2, 0]]))
+    dist.data[1] = bad
+    with pytest.raises(ValueError, match="finite, non-negative distances"):
+        dbscan(dist, eps=0.5)
 
 
 def test_pipeline_equals_dbscan_on_the_dense_definition():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from hhcl.engine import extract_features
@@ -38,3 +39,20 @@ def test_numeric_ids_stay_numbers():
                "img_paths": ["a", "b"]}]
     extracted = extract_features(Doubler().eval(), loader)
     assert extracted.ids.dtype.kind == "i" and np.array_equal(extracted.ids, [1, 2])
+
+
+def test_features_stay_on_the_models_device_when_asked():
+    """The pseudo-label step keeps them there for its k-NN search: a model
+    whose outputs live on the ``meta`` device (which cannot be copied to
+    the CPU) shows that nothing moves them."""
+
+    class MetaOutputs(torch.nn.Module):
+        def forward(self, batch):
+            return torch.empty(len(batch["img_paths"]), 3, device="meta")
+
+    loader = [{"images": torch.ones(2, 1), "targets": [1, 2], "camids": [0, 0], "img_paths": ["a", "b"]},
+              {"images": torch.ones(1, 1), "targets": [3], "camids": [1], "img_paths": ["c"]}]
+    kept = extract_features(MetaOutputs(), loader, keep_on_device=True).features
+    assert kept.device.type == "meta" and kept.shape == (3, 3)
+    with pytest.raises(NotImplementedError):
+        extract_features(MetaOutputs(), loader)  # the default moves them to the CPU

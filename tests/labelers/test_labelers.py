@@ -13,6 +13,8 @@ from hhcl.clustering import agglomerative, jaccard_dbscan
 from hhcl.labelers import (LABELER_REGISTRY, AgglomerativeLabeler, GroundTruthLabeler, JaccardDBSCANLabeler,
                            build_labeler, identity_labels)
 
+from ..helpers import identities
+
 ITEMS = [(f"img{i}.jpg", pid, f"cam{i % 3}") for i, pid in enumerate(["b", "a", "b", "c", "a", "c", "c", "b"] * 3)]
 
 
@@ -33,12 +35,12 @@ def cfg_with(*options):
 
 
 def test_registered_methods():
-    assert LABELER_REGISTRY.names() == ["agglomerative", "dbscan", "ground_truth"]
+    assert LABELER_REGISTRY.names() == ["agglomerative", "dbscan", "ground_truth", "infomap"]
 
 
 def test_unknown_method_names_the_key_and_the_choices():
     with pytest.raises(ValueError, match="Unknown PSEUDO_LABELS.METHOD 'dbscn'; registered in LABELER: "
-                                         "agglomerative, dbscan, ground_truth"):
+                                         "agglomerative, dbscan, ground_truth, infomap"):
         build_labeler(cfg_with("PSEUDO_LABELS.METHOD", "dbscn"), ITEMS)
 
 
@@ -79,3 +81,35 @@ def test_ground_truth_labeler_gives_the_identities_whatever_the_features():
     labels[:] = -1  # the caller's copy
     assert labeler(torch.randn(len(ITEMS), 4), previous=None).min() == 0
     assert "single identity" in labeler.advice(1)
+
+
+@pytest.mark.parametrize("method, duplicates", [("dbscan", 40), ("agglomerative", 0)])
+def test_knn_index_torch_gives_the_labels_of_exact(method, duplicates):
+    """Jaccard + DBSCAN uses the lists only (its weights are recomputed in
+    float64), so near-duplicate images change nothing; agglomerative merges
+    by the search's float32 distances, which the two compute with different
+    rounding: equal where no two merge costs are that close."""
+    features = torch.from_numpy(identities(n_ids=40, dim=24, duplicates=duplicates, seed=2))
+    labels = {index: build_labeler(cfg_with("PSEUDO_LABELS.METHOD", method, "PSEUDO_LABELS.KNN_INDEX", index,
+                                            "PSEUDO_LABELS.K1", "20"), ITEMS)(features, previous=None)
+              for index in ("exact", "torch", "auto")}
+    assert labels["exact"].max() >= 10
+    np.testing.assert_array_equal(labels["torch"], labels["exact"])
+    np.testing.assert_array_equal(labels["auto"], labels["exact"])  # auto on CPU features: exact
+
+
+def test_default_knn_index_is_auto_and_a_bad_one_names_the_key():
+    assert cfg_with().PSEUDO_LABELS.KNN_INDEX == "auto"
+    for method in ("dbscan", "agglomerative"):
+        with pytest.raises(ValueError, match="Unknown PSEUDO_LABELS.KNN_INDEX 'gpu'; choose one of auto, exact, "
+                                             "hnsw, torch, faiss_gpu"):
+            build_labeler(cfg_with("PSEUDO_LABELS.METHOD", method, "PSEUDO_LABELS.KNN_INDEX", "gpu"), ITEMS)
+
+
+def test_faiss_gpu_without_a_gpu_build_stops_when_the_labeler_is_built():
+    import faiss
+    if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:
+        pytest.skip("a GPU build of faiss with a GPU is installed")
+    with pytest.raises(RuntimeError, match=r"faiss_gpu needs (faiss built with CUDA.*pip install -e \"\.\[gpu\]\"|"
+                                           r"a GPU)"):
+        build_labeler(cfg_with("PSEUDO_LABELS.KNN_INDEX", "faiss_gpu"), ITEMS)

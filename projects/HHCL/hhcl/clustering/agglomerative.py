@@ -6,14 +6,14 @@ import numpy as np
 import scipy.sparse
 
 from .dbscan import relabel_by_first_appearance
-from .knn import as_float32_features, knn_search
+from .knn import knn_search
 
 LINKAGES = ("min", "average")
 
 
 def agglomerative(features, labels: np.ndarray | None = None, merge_percent: float = 0.07,
                   linkage: str = "min", size_penalty: float = 0.003, k: int = 20,
-                  knn_index: str = "exact") -> np.ndarray:
+                  knn_index: str = "exact", neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """One merge stage: ``int(merge_percent × N)`` merges of the current
     clusters (``labels``, singletons when None), closest first — N the number
     of samples, so every stage merges the same number, as BUC
@@ -30,8 +30,13 @@ def agglomerative(features, labels: np.ndarray | None = None, merge_percent: flo
     formed. Pairs are merged in order of distance (union-find), skipping pairs
     already joined, until the stage's merges are done or no edge is left.
     Returns labels 0..C'−1 in order of first appearance.
+
+    The k-NN search (:func:`~hhcl.clustering.knn_search` with ``knn_index``,
+    the sample itself included, so min(k + 1, N) per row) runs where the
+    features are (a torch tensor on any device, or a numpy array); with
+    ``neighbours``, its (squared distances, indices), e.g. assembled from
+    several processes' rows, no search is run.
     """
-    features = as_float32_features(features)
     n = features.shape[0]
     if linkage not in LINKAGES:
         raise ValueError(f"Unknown linkage {linkage!r}; choose one of {', '.join(LINKAGES)}")
@@ -43,7 +48,12 @@ def agglomerative(features, labels: np.ndarray | None = None, merge_percent: flo
     if merges < 1:
         return labels
 
-    squared_distance, neighbours = knn_search(features, min(k + 1, n), knn_index)
+    if neighbours is None:
+        neighbours = knn_search(features, min(k + 1, n), knn_index)
+    squared_distance, neighbours = neighbours
+    if neighbours.shape != (n, min(k + 1, n)):
+        raise ValueError(f"neighbours must be the N×min(k+1, N) = {n}×{min(k + 1, n)} k-NN lists, got shape "
+                         f"{neighbours.shape}")
     rows = np.repeat(np.arange(n), neighbours.shape[1])
     a, b = labels[rows], labels[neighbours.ravel()]
     distance = np.sqrt(np.maximum(0.0, squared_distance.ravel().astype(np.float64)))

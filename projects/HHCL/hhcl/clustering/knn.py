@@ -1,46 +1,148 @@
-"""k-nearest-neighbour search of a feature set against itself (faiss)."""
+"""k-nearest-neighbour search of a feature set against itself: faiss on the
+CPU (``exact``, ``hnsw``) or a GPU (``faiss_gpu``), or an exact torch search
+where the features are (``torch``); ``auto`` picks by the features' device."""
 
 from __future__ import annotations
 
 import faiss
 import numpy as np
+import torch
 
-INDEXES = ("exact", "hnsw")
+from .torch_knn import DEFAULT_CHUNK_BYTES, torch_knn
+
+INDEXES = ("auto", "exact", "hnsw", "torch", "faiss_gpu")
+#: The setup.py extra that installs faiss built with CUDA.
+GPU_EXTRA = 'pip install -e ".[gpu]"'
+#: Temporary GPU memory given to faiss's GPU search (its default is a share of the GPU).
+FAISS_GPU_TEMP_BYTES = 256 * 2**20
+
+
+def _raise_for_non_finite_rows(finite_rows: np.ndarray) -> None:
+    if not finite_rows.all():
+        bad = np.flatnonzero(~finite_rows)
+        raise ValueError(f"features contain NaN or inf in {bad.size} rows (first: {bad[:5].tolist()}); "
+                         f"the model's outputs diverged or the features were not extracted correctly")
+
+
+def _check_shape(shape: tuple) -> None:
+    if len(shape) != 2 or shape[0] == 0:
+        raise ValueError(f"features must be a non-empty N×d array, got shape {tuple(shape)}")
 
 
 def as_float32_features(features) -> np.ndarray:
-    """C-contiguous float32 N×d array of the features (torch or numpy); a
-    clear error for NaN/inf or a wrong shape."""
+    """C-contiguous float32 N×d array of the features (torch on any device,
+    or numpy); a clear error for NaN/inf or a wrong shape."""
     if hasattr(features, "detach"):
         features = features.detach().cpu().numpy()
     features = np.ascontiguousarray(features, dtype=np.float32)
-    if features.ndim != 2 or features.shape[0] == 0:
-        raise ValueError(f"features must be a non-empty N×d array, got shape {features.shape}")
-    finite = np.isfinite(features).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        raise ValueError(f"features contain NaN or inf in {bad.size} rows (first: {bad[:5].tolist()}); "
-                         f"the model's outputs diverged or the features were not extracted correctly")
+    _check_shape(features.shape)
+    _raise_for_non_finite_rows(np.isfinite(features).all(axis=1))
     return features
 
 
-def knn_search(features: np.ndarray, k: int, index: str = "exact") -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest rows of each row by Euclidean distance, the row
-    itself included. Returns (squared distances, indices), both N×k, closest
-    first.
+def as_float32_tensor(features) -> torch.Tensor:
+    """Contiguous float32 N×d tensor of the features, on their device (numpy
+    arrays become CPU tensors sharing their memory); checked as
+    :func:`as_float32_features`."""
+    tensor = features.detach() if isinstance(features, torch.Tensor) else torch.from_numpy(np.asarray(features))
+    tensor = tensor.to(torch.float32).contiguous()
+    _check_shape(tensor.shape)
+    _raise_for_non_finite_rows(torch.isfinite(tensor).all(dim=1).cpu().numpy())
+    return tensor
 
-    ``index``: ``exact`` (faiss ``IndexFlatL2``) or ``hnsw`` (approximate,
-    ``IndexHNSWFlat`` with 32 links per node, for very large N).
+
+def resolve_index(index: str, features=None) -> str:
+    """The index ``index`` names for these features: ``auto`` is ``torch``
+    for features in CUDA memory and ``exact`` otherwise; the other names
+    stand for themselves. An unknown name is a ``ValueError``."""
+    if index not in INDEXES:
+        raise ValueError(f"Unknown k-NN index {index!r}; choose one of {', '.join(INDEXES)}")
+    if index == "auto":
+        return "torch" if isinstance(features, torch.Tensor) and features.is_cuda else "exact"
+    return index
+
+
+def check_index_available(index: str) -> None:
+    """Raise a ``RuntimeError`` naming the extra when ``index`` needs a faiss
+    GPU build that is not installed (or no GPU is visible); check the name."""
+    if resolve_index(index) != "faiss_gpu":
+        return
+    if not hasattr(faiss, "StandardGpuResources"):
+        raise RuntimeError(f"The k-NN index faiss_gpu needs faiss built with CUDA, but the installed faiss "
+                           f"{faiss.__version__} is the CPU build. Install it with {GPU_EXTRA} (faiss-gpu, which "
+                           f"provides the same `faiss` module as faiss-cpu), or use the index torch (exact, on "
+                           f"the GPU, nothing to install).")
+    if faiss.get_num_gpus() < 1:
+        raise RuntimeError("The k-NN index faiss_gpu needs a GPU, but faiss sees none: use the index exact "
+                           "(CPU) or run where a GPU is visible.")
+
+
+def shard_rows(num_samples: int, rank: int, world_size: int) -> slice:
+    """The contiguous rows of process ``rank`` of ``world_size``: shards in
+    rank order cover 0..N−1 once, sizes differing by at most one."""
+    return slice(num_samples * rank // world_size, num_samples * (rank + 1) // world_size)
+
+
+def knn_search(features, k: int, index: str = "exact", rows: slice | None = None,
+               chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of each row by Euclidean distance, the row
+    itself included. Returns (squared distances float32, indices int64),
+    both N×k, closest first, as numpy arrays on the CPU. With ``rows``
+    (a slice), only those query rows, still searched against all N.
+
+    ``index``:
+
+    - ``exact``: faiss ``IndexFlatL2`` on the CPU (a copy of the features).
+    - ``hnsw``: approximate, faiss ``IndexHNSWFlat`` with 32 links per node,
+      for very large N on the CPU.
+    - ``torch``: exact, on the features' device (CUDA when training on a GPU):
+      chunked matrix products and top-k, ``chunk_bytes`` per distance block
+      (:func:`hhcl.clustering.torch_knn.torch_knn`).
+    - ``faiss_gpu``: exact, faiss ``GpuIndexFlatL2`` on the features' GPU (the
+      current one for CPU features); needs the ``gpu`` extra
+      (:data:`GPU_EXTRA`). Ties in the GPU k-selection's order.
+    - ``auto``: ``torch`` for CUDA tensors, ``exact`` otherwise.
+
+    Ties (``exact`` and ``torch``): equally distant neighbours are ordered by
+    index, lower first, and where ties straddle the k-th place the lower
+    indices are kept. The two give the same lists where both compute the
+    distances exactly (e.g. small-integer features); otherwise they can
+    differ only among neighbours whose distances differ by float32 rounding.
     """
+    index = resolve_index(index, features)
+    if index == "torch":
+        tensor = as_float32_tensor(features)
+        _check_k(k, tensor.shape[0])
+        distances, indices = torch_knn(tensor, k, slice(None) if rows is None else rows, chunk_bytes)
+        return distances.cpu().numpy(), indices.cpu().numpy()
+    device = features.device if isinstance(features, torch.Tensor) and features.is_cuda else None
+    features = as_float32_features(features)
     n, dim = features.shape
+    _check_k(k, n)
+    searcher = _faiss_index(index, dim, k, device)
+    searcher.add(features)
+    squared_distances, indices = searcher.search(features if rows is None else features[rows], k)
+    return squared_distances, indices.astype(np.int64, copy=False)
+
+
+def _check_k(k: int, num_samples: int) -> None:
+    if not 1 <= k <= num_samples:
+        raise ValueError(f"k-NN: k must be between 1 and the number of samples ({num_samples}), got {k}")
+
+
+def _faiss_index(index: str, dim: int, k: int, device: torch.device | None):
     if index == "exact":
-        searcher = faiss.IndexFlatL2(dim)
-    elif index == "hnsw":
+        return faiss.IndexFlatL2(dim)
+    if index == "hnsw":
         searcher = faiss.IndexHNSWFlat(dim, 32)
         searcher.hnsw.efConstruction = 80
         searcher.hnsw.efSearch = max(64, 2 * k)
-    else:
-        raise ValueError(f"Unknown k-NN index {index!r}; choose one of {', '.join(INDEXES)}")
-    searcher.add(features)
-    squared_distances, indices = searcher.search(features, k)
-    return squared_distances, indices.astype(np.int64, copy=False)
+        return searcher
+    check_index_available(index)
+    resources = faiss.StandardGpuResources()
+    resources.setTempMemory(FAISS_GPU_TEMP_BYTES)
+    config = faiss.GpuIndexFlatConfig()
+    config.device = device.index if device is not None and device.index is not None else torch.cuda.current_device()
+    searcher = faiss.GpuIndexFlatL2(resources, dim, config)
+    searcher.resources = resources  # faiss's Python objects do not keep their resources alive
+    return searcher

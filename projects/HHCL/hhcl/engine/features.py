@@ -25,7 +25,7 @@ PROGRESS_EVERY_S = 10.0
 class ExtractedFeatures:
     """What a loader's batches hold, in loader order."""
 
-    features: torch.Tensor      # N×d float32, on the CPU
+    features: torch.Tensor      # N×d float32, on the CPU (with keep_on_device, where the model put them)
     ids: np.ndarray             # the batches' ``targets`` (numbers or names)
     cameras: np.ndarray         # the batches' ``camids`` (numbers or names)
     paths: list[str]
@@ -33,10 +33,11 @@ class ExtractedFeatures:
 
 @torch.no_grad()
 def extract_features(model: torch.nn.Module, loader: Iterable[dict], description: str = "features",
-                     num_batches: int | None = None) -> ExtractedFeatures:
+                     num_batches: int | None = None, keep_on_device: bool = False) -> ExtractedFeatures:
     """Run ``model`` in eval mode (its mode is restored) over every batch of
     ``loader`` (FastReID's batch dicts), with a progress line every
-    ``PROGRESS_EVERY_S`` seconds."""
+    ``PROGRESS_EVERY_S`` seconds. The features are moved to the CPU unless
+    ``keep_on_device``."""
     num_batches = num_batches if num_batches is not None else len(loader)
     was_training = model.training
     model.eval()
@@ -44,7 +45,8 @@ def extract_features(model: torch.nn.Module, loader: Iterable[dict], description
     last_report = time.perf_counter()
     try:
         for index, batch in enumerate(loader):
-            features.append(model(batch).float().cpu())
+            output = model(batch).float()
+            features.append(output if keep_on_device else output.cpu())
             ids.append(batch["targets"])
             cameras.append(batch["camids"])
             paths += list(batch["img_paths"])
@@ -70,7 +72,8 @@ def build_inference_loader(cfg: CfgNode, items: Sequence[tuple]):
 
 def extract_train_features(model: torch.nn.Module, items: Sequence[tuple], cfg: CfgNode) -> torch.Tensor:
     """L2-normalised features of every train item (test transforms), in item
-    order, on every process: under ``torch.distributed`` each rank extracts
+    order, on every process, on the model's device (the pseudo-label step
+    searches the k-NN there): under ``torch.distributed`` each rank extracts
     its contiguous shard with rank 0's buffers (BatchNorm statistics) and the
     shards are gathered."""
     loader = build_inference_loader(cfg, items)
@@ -78,7 +81,8 @@ def extract_train_features(model: torch.nn.Module, items: Sequence[tuple], cfg: 
         # FastReID's DDP does not broadcast buffers: give every rank rank 0's.
         for buffer in model.buffers():
             torch.distributed.broadcast(buffer, src=0)
-    features = extract_features(model, loader, description="train features").features
+    features = extract_features(model, loader, description="train features", keep_on_device=True).features
     if comm.get_world_size() > 1:  # FastReID's InferenceSampler gives each rank a contiguous shard
-        features = torch.cat(comm.all_gather(features))
+        # comm.all_gather pickles: the shards travel on the CPU and come back to this rank's device.
+        features = torch.cat(comm.all_gather(features.cpu())).to(features.device)
     return torch.nn.functional.normalize(features, dim=1)

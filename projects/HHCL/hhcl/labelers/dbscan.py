@@ -9,25 +9,43 @@ import torch
 from fastreid.config import CfgNode
 
 from ..clustering import jaccard_dbscan
-from .base import LABELER_REGISTRY, Labeler
+from ..clustering.memory_estimate import jaccard_dbscan_stages
+from .base import LABELER_REGISTRY, KnnLabeler, checked_knn_index
 
 
 @LABELER_REGISTRY.register(name="dbscan")
-class JaccardDBSCANLabeler(Labeler):
+class JaccardDBSCANLabeler(KnnLabeler):
     """DBSCAN (``eps``, ``min_samples``) on the k-reciprocal Jaccard
-    distance (``k1``, ``k2``) of the features; see :func:`hhcl.clustering.jaccard_dbscan`."""
+    distance (``k1``, ``k2``) of the features; see :func:`hhcl.clustering.jaccard_dbscan`.
+    The k1-NN search runs where the features are (``knn_index``), the rest
+    on the CPU."""
 
-    def __init__(self, eps: float, min_samples: int, k1: int, k2: int, knn_index: str):
-        self.eps, self.min_samples, self.k1, self.k2, self.knn_index = eps, min_samples, k1, k2, knn_index
+    def __init__(self, eps: float, min_samples: int, k1: int, k2: int, knn_index: str, check_memory: bool = True):
+        self.eps, self.min_samples, self.k1, self.k2 = eps, min_samples, k1, k2
+        self.knn_index, self.check_memory_enabled = checked_knn_index(knn_index), check_memory
 
     @classmethod
     def from_config(cls, cfg: CfgNode, train_items: Sequence[tuple]) -> "JaccardDBSCANLabeler":
         node = cfg.PSEUDO_LABELS
-        return cls(eps=node.EPS, min_samples=node.MIN_SAMPLES, k1=node.K1, k2=node.K2, knn_index=node.KNN_INDEX)
+        return cls(eps=node.EPS, min_samples=node.MIN_SAMPLES, k1=node.K1, k2=node.K2, knn_index=node.KNN_INDEX,
+                   check_memory=node.CHECK_MEMORY)
 
-    def __call__(self, features: torch.Tensor, previous: np.ndarray | None) -> np.ndarray:
-        return jaccard_dbscan(features.numpy(), eps=self.eps, min_samples=self.min_samples, k1=self.k1, k2=self.k2,
-                              knn_index=self.knn_index)
+    def num_neighbours(self, num_samples: int) -> int:
+        return min(self.k1, num_samples)
+
+    def label(self, features: torch.Tensor, previous: np.ndarray | None,
+              neighbours: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        return jaccard_dbscan(features, eps=self.eps, min_samples=self.min_samples, k1=self.k1, k2=self.k2,
+                              knn_index=self.knn_index, neighbours=neighbours[1])
+
+    def labelling_stages(self, num_samples: int) -> dict[str, dict[str, int]]:
+        return jaccard_dbscan_stages(num_samples, self.k1, self.k2)
+
+    def memory_options(self) -> str:
+        return (f"Options: PSEUDO_LABELS.KNN_INDEX hnsw (approximate k-NN on the CPU) or torch (exact, searches "
+                f"the features where they are, without an index copy); a smaller PSEUDO_LABELS.K1 (now "
+                f"{self.k1}: the neighbour lists, Jaccard sets and stored pairs grow with it); more processes "
+                f"(--num-gpus: each searches only its share of the rows).")
 
     def advice(self, num_clusters: int) -> str:
         if num_clusters == 0:
