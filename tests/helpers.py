@@ -134,3 +134,20 @@ def run_tool(name: str, *args: str, env: dict | None = None, timeout: int = 300)
     """``python tools/<name> args`` as a user runs it, from the repository root."""
     return subprocess.run([sys.executable, str(REPO / "tools" / name), *args], capture_output=True, text=True,
                           cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def final_table(stdout: str) -> dict[str, dict[str, float]]:
+    """The rows of the 'Final metrics' table: {dataset: {metric: value}} for
+    the last evaluation, {"dataset best mAP (epoch N)": ...} for the best."""
+    lines = stdout[stdout.index("Final metrics"):].splitlines()[1:]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    metrics_from = header.index("mAP")
+    rows = {}
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        label = cells[1] if metrics_from == 2 else "last"
+        name = cells[0] if label.startswith("last") else f"{cells[0]} {label}"
+        rows[name] = {h: float(v) for h, v in zip(header[metrics_from:], cells[metrics_from:])}
+    return rows

@@ -25,6 +25,7 @@ import argparse
 
 import hhcl  # noqa: F401  (patches FastReID, registers the plugin's parts)
 from fastreid.utils.logger import setup_logger
+from hhcl.compat import stop_background_loaders
 from hhcl.engine import add_trained_model_arguments, load_trained_model_from_args
 from hhcl.engine.feature_files import SPLITS, dataset_split, extract_to_file, folder_images
 
@@ -43,9 +44,12 @@ def main() -> None:
         parser.error("--dataset needs --split query|gallery|train, and --split needs --dataset")
     for name in ("fastreid", "hhcl"):
         setup_logger(name=name)
-    cfg, model = load_trained_model_from_args(args)
-    image_set = folder_images(args.images) if args.images else dataset_split(cfg, args.dataset, args.split)
-    output = extract_to_file(model, cfg, image_set, args.output)
+    try:
+        cfg, model = load_trained_model_from_args(args)
+        image_set = folder_images(args.images) if args.images else dataset_split(cfg, args.dataset, args.split)
+        output = extract_to_file(model, cfg, image_set, args.output)
+    finally:  # a loader thread still running at exit can abort the process (docs/COMPAT.md, row 13)
+        stop_background_loaders()
     print(f"{output}: features of {len(image_set.items)} images ({image_set.description})", flush=True)
 
 

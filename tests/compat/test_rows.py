@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pickle
 import re
+import threading
+import time
+import traceback
 import warnings
 
 import numpy as np
@@ -327,6 +330,164 @@ def test_row12_jaccard_distance_on_cpu():
             compute_dist.compute_jaccard_distance.__wrapped__(features, k1=5, k2=2, search_option=0)
 
 
+# Row 13: an exception in a loader thread reaches the consumer; the threads stop.
+def _items_with_a_zero_byte_image(folder) -> tuple[list[tuple[str, int, int]], str]:
+    """(path, pid, camid) items of 4 images, the third a zero-byte .jpg, and that file's path."""
+    paths = [folder / f"{index}.jpg" for index in range(4)]
+    for path in paths:
+        Image.fromarray(np.full((16, 8, 3), 128, dtype=np.uint8)).save(path)
+    paths[2].write_bytes(b"")
+    return [(str(path), 0, 0) for path in paths], str(paths[2])
+
+
+def _torch_batches(items, num_workers: int = 0):
+    """A torch DataLoader iterator over ``items`` (batches of 1), as DataLoaderX wraps it."""
+    from fastreid.data.build import fast_batch_collator
+    from fastreid.data.common import CommDataset
+    from fastreid.data.transforms.transforms import ToTensor
+
+    dataset = CommDataset(items, ToTensor(), relabel=False)
+    return iter(torch.utils.data.DataLoader(dataset, batch_size=1, num_workers=num_workers,
+                                            collate_fn=fast_batch_collator))
+
+
+def _call(function, timeout_s: float) -> tuple[str, object]:
+    """Call ``function()`` in another thread for at most ``timeout_s``:
+    ("returned", its value), ("raised", its exception) or ("waiting", None)."""
+    outcome = []
+
+    def call():
+        try:
+            outcome.append(("returned", function()))
+        except Exception as error:
+            outcome.append(("raised", error))
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(timeout_s)
+    return outcome[0] if outcome else ("waiting", None)
+
+
+def _count(batches) -> int:
+    return sum(1 for _ in batches)
+
+
+def test_row13_loader_thread_error_reaches_the_consumer(tmp_path, monkeypatch):
+    from fastreid.data.data_utils import BackgroundGenerator
+
+    from hhcl.data import UnreadableImageError
+
+    class FastReIDsBackgroundGenerator(BackgroundGenerator):
+        run = BackgroundGenerator.run.__wrapped__
+        next = BackgroundGenerator.next.__wrapped__
+
+    items, unreadable = _items_with_a_zero_byte_image(tmp_path)
+    printed = []
+    monkeypatch.setattr(threading, "excepthook", printed.append)
+    # FastReID's: the thread's exception (set_device without CUDA; the unreadable image with CUDA) is only
+    # printed, the thread ends, and the consumer waits on the queue for good.
+    original = FastReIDsBackgroundGenerator(_torch_batches(items), local_rank=0)
+    assert _call(lambda: _count(original), timeout_s=3.0) == ("waiting", None)
+    assert not original.is_alive() and len(printed) == 1 and issubclass(printed[0].exc_type, Exception)
+    original.queue.put(None)  # releases the waiting consumer
+
+    patched = BackgroundGenerator(_torch_batches(items), local_rank=0)
+    start = time.perf_counter()
+    kind, error = _call(lambda: _count(patched), timeout_s=30.0)
+    assert kind == "raised" and isinstance(error, UnreadableImageError) and unreadable in str(error)
+    assert time.perf_counter() - start < 5.0
+    assert isinstance(error.__cause__, OSError)  # PIL's error, chained as read_image chained it
+    assert "read_image" in [frame.name for frame in traceback.extract_tb(error.__traceback__)]  # the thread's frames
+    assert len(printed) == 1 and not patched.is_alive()
+    for _ in range(2):  # on every later call too, without waiting
+        with pytest.raises(UnreadableImageError):
+            next(patched)
+
+
+def test_row13_worker_error_reaches_the_consumer(tmp_path):
+    from fastreid.data.data_utils import BackgroundGenerator
+
+    from hhcl.data import UnreadableImageError
+
+    items, unreadable = _items_with_a_zero_byte_image(tmp_path)
+    workers = _torch_batches(items, num_workers=2)
+    try:
+        kind, error = _call(lambda: _count(BackgroundGenerator(workers, local_rank=0)), timeout_s=30.0)
+    finally:  # torch's own clean-up; left to the garbage collector after an error, it waits 5 s a worker
+        workers._shutdown_workers()
+    assert kind == "raised" and isinstance(error, UnreadableImageError)  # torch re-raises it in the thread
+    assert "in DataLoader worker process" in str(error) and unreadable in str(error)
+
+
+class _FailingOnRelease(torch.utils.data.Dataset):
+    """Item 0 reads; item 1 fails once ``release`` is set."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        if index == 1:
+            self.release.wait(10.0)
+            raise OSError("item 1 is unreadable")
+        return {"x": torch.zeros(1)}
+
+
+def test_row13_loader_shutdown_stops_without_raising():
+    """A loader shut down while its thread reads an item that fails:
+    FastReID's shutdown drains through ``next`` and meets the failure."""
+    from fastreid.data.data_utils import DataLoaderX
+
+    for shutdown, expected in ((DataLoaderX._shutdown_background_thread.__wrapped__, "raised"),
+                               (DataLoaderX._shutdown_background_thread, "returned")):
+        dataset = _FailingOnRelease()
+        loader = DataLoaderX(0, dataset=dataset, batch_size=1)
+        iter(loader)  # item 0 read; the thread now waits in item 1
+
+        def release_item_1_during_the_shutdown():
+            threading.Timer(0.3, dataset.release.set).start()
+            shutdown(loader)
+
+        kind, error = _call(release_item_1_during_the_shutdown, timeout_s=10.0)
+        assert kind == expected, error
+        loader.iter.join(10.0)
+        assert not loader.iter.is_alive()
+
+
+def test_row13_threads_stop_when_asked():
+    from fastreid.data.data_utils import BackgroundGenerator
+
+    from hhcl.compat.data import POLL_S, stop_background_loaders
+
+    def endless():
+        while True:
+            yield {"x": torch.zeros(2)}
+
+    def running() -> list[BackgroundGenerator]:
+        return [thread for thread in threading.enumerate() if isinstance(thread, BackgroundGenerator)]
+
+    def wait_until_full(generators):
+        deadline = time.perf_counter() + 10.0
+        while not all(g.queue.full() for g in generators) and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
+    # A consumer that is gone: the thread waits for room in its full queue and ends once asked, undrained.
+    orphan = BackgroundGenerator(endless(), local_rank=0, max_prefetch=1)
+    wait_until_full([orphan])
+    orphan.exit_event.set()
+    orphan.join(10 * POLL_S)
+    assert not orphan.is_alive() and orphan.queue.full()
+
+    # stop_background_loaders: every running thread stopped and its queue emptied.
+    generators = [BackgroundGenerator(endless(), local_rank=0, max_prefetch=2) for _ in range(2)]
+    wait_until_full(generators)
+    assert set(running()) == set(generators)
+    stop_background_loaders()
+    assert running() == [] and all(g.queue.empty() for g in generators)
+
+
 # Row 19: a missing dataset folder is named with the datasets root and the variable.
 def test_row19_missing_dataset_folder_is_named(tmp_path):
     from fastreid.data.datasets import DATASET_REGISTRY, bases
@@ -481,3 +642,114 @@ def test_row21_torchvision_resnet_in_hub_cache_is_loaded(offline_downloads, tmp_
     log = caplog.text
     assert f"Loading pretrained model from {hub / 'resnet18-f37072fd.pth'}" in log
     assert "not used by the model" in log and "fc" in log and "not found in the checkpoint" not in log
+
+
+# Rows 22-25: identities and cameras from the file name, not from a dataset root such as exp_2_c3.
+def _write_images(folder, file_names: list[str]) -> list[str]:
+    """Tiny JPEGs named ``file_names`` in ``folder``; their paths."""
+    folder.mkdir(parents=True)
+    for name in file_names:
+        Image.new("RGB", (4, 8)).save(folder / name)
+    return [str(folder / name) for name in file_names]
+
+
+def test_row22_market1501_ids_and_cameras_from_file_names(tmp_path):
+    from fastreid.data.datasets import Market1501
+
+    root = tmp_path / "exp_2_c3"  # the whole path reads as identity 2, camera 3
+    folder = root / "Market-1501-v15.09.15"
+    train = _write_images(folder / "bounding_box_train", ["0005_c1s1_000151_01.jpg", "0005_c4s1_000201_02.jpg",
+                                                          "0009_c6s2_000301_01.jpg", "-1_c2s1_000401_00.jpg"])
+    query = _write_images(folder / "query", ["0009_c3s1_000501_00.jpg"])
+    gallery = _write_images(folder / "bounding_box_test", ["0000_c1s1_000601_03.jpg", "0009_c5s1_000701_01.jpg",
+                                                           "-1_c6s1_000801_00.jpg"])
+    dataset = Market1501(root=str(root))
+    assert sorted(dataset.train) == sorted([(train[0], "market1501_5", "market1501_0"),
+                                            (train[1], "market1501_5", "market1501_3"),
+                                            (train[2], "market1501_9", "market1501_5")])  # junk -1 skipped
+    assert dataset.query == [(query[0], 9, 2)]
+    assert sorted(dataset.gallery) == sorted([(gallery[0], 0, 0), (gallery[1], 9, 4)])
+
+    misread = Market1501.process_dir.__wrapped__(dataset, str(folder / "bounding_box_train"))
+    assert sorted(misread) == sorted((path, "market1501_2", "market1501_2") for path in train)  # junk kept
+
+
+def test_row23_dukemtmc_ids_and_cameras_from_file_names(tmp_path):
+    from fastreid.data.datasets import DukeMTMC
+
+    root = tmp_path / "exp_2_c3"
+    folder = root / "DukeMTMC-reID"
+    train = _write_images(folder / "bounding_box_train", ["0005_c2_f0046985.jpg", "0011_c8_f0000101.jpg"])
+    query = _write_images(folder / "query", ["0011_c1_f0000201.jpg"])
+    gallery = _write_images(folder / "bounding_box_test", ["0011_c7_f0000301.jpg", "0042_c5_f0000401.jpg"])
+    dataset = DukeMTMC(root=str(root))
+    assert sorted(dataset.train) == sorted([(train[0], "dukemtmc_5", "dukemtmc_1"),
+                                            (train[1], "dukemtmc_11", "dukemtmc_7")])
+    assert dataset.query == [(query[0], 11, 0)]
+    assert sorted(dataset.gallery) == sorted([(gallery[0], 11, 6), (gallery[1], 42, 4)])
+
+    misread = DukeMTMC.process_dir.__wrapped__(dataset, str(folder / "query"), is_train=False)
+    assert misread == [(query[0], 2, 2)]
+
+
+def test_row24_veri_ids_and_cameras_from_file_names(tmp_path):
+    from fastreid.data.datasets import VeRi
+
+    root = tmp_path / "7_c005"  # the whole path reads as identity 7, camera 5
+    folder = root / "veri"
+    train = _write_images(folder / "image_train", ["0001_c001_00016450_0.jpg", "0002_c017_00084055_0.jpg"])
+    query = _write_images(folder / "image_query", ["0002_c020_00010010_0.jpg"])
+    gallery = _write_images(folder / "image_test", ["0002_c003_00020020_0.jpg", "0776_c012_00030030_0.jpg"])
+    dataset = VeRi(root=str(root))
+    assert sorted(dataset.train) == sorted([(train[0], "veri_1", "veri_0"), (train[1], "veri_2", "veri_16")])
+    assert dataset.query == [(query[0], 2, 19)]
+    assert sorted(dataset.gallery) == sorted([(gallery[0], 2, 2), (gallery[1], 776, 11)])
+
+    misread = VeRi.process_dir.__wrapped__(dataset, str(folder / "image_train"))
+    assert sorted(misread) == sorted((path, "veri_7", "veri_4") for path in train)
+
+
+def test_row25_cuhksysu_ids_from_file_names(tmp_path):
+    from fastreid.data.datasets import cuhkSYSU
+
+    root = tmp_path / "exp_p2_s3"  # the whole path reads as identity 2
+    folder = root / "cuhk_sysu" / "cropped_images"
+    train = _write_images(folder, ["p11_s17.jpg", "p11_s2041.jpg", "p5498_s15073.jpg"])
+    dataset = cuhkSYSU(root=str(root))
+    assert sorted(dataset.train) == sorted([(train[0], "cuhksysu_11", "cuhksysu_0"),
+                                            (train[1], "cuhksysu_11", "cuhksysu_0"),
+                                            (train[2], "cuhksysu_5498", "cuhksysu_0")])
+
+    misread = cuhkSYSU.process_dir.__wrapped__(dataset, str(folder))
+    assert sorted(misread) == sorted((path, "cuhksysu_2", "cuhksysu_0") for path in train)
+
+
+_TRAIN_AND_TEST = ({}, {"is_train": False})
+
+
+@pytest.mark.parametrize("loader, folder, file_names, out_of_range, calls", [
+    ("Market1501", "Market-1501-v15.09.15/bounding_box_train",
+     ["0005_c1s1_000151_01.jpg", "0000_c6s1_000201_02.jpg", "-1_c2s1_000401_00.jpg"], "0005_c7s1_000101_00.jpg",
+     _TRAIN_AND_TEST),
+    ("DukeMTMC", "DukeMTMC-reID/bounding_box_train", ["0005_c2_f0046985.jpg", "0011_c8_f0000101.jpg"],
+     "0005_c9_f0000001.jpg", _TRAIN_AND_TEST),
+    ("VeRi", "veri/image_train", ["0001_c001_00016450_0.jpg", "0776_c020_00084055_0.jpg"],
+     "0001_c021_00000001_0.jpg", _TRAIN_AND_TEST),
+    ("cuhkSYSU", "cuhk_sysu/cropped_images", ["p11_s17.jpg", "p-1_s3.jpg"], None, ({},)),  # train only
+])
+def test_rows22_25_keep_fastreid_rules_on_a_plain_root(tmp_path, loader, folder, file_names, out_of_range, calls):
+    """On a root without the pattern, the patched loaders give what FastReID
+    gives (same order, junk ids, relabelling), and fail its assertions alike."""
+    from fastreid.data.datasets import DATASET_REGISTRY
+
+    process_dir = DATASET_REGISTRY.get(loader).process_dir
+    dataset = object.__new__(DATASET_REGISTRY.get(loader))
+    folder = tmp_path / "plain" / folder
+    _write_images(folder, file_names)
+    for kwargs in calls:
+        assert process_dir(dataset, str(folder), **kwargs) == process_dir.__wrapped__(dataset, str(folder), **kwargs)
+    if out_of_range:
+        _write_images(folder / "out_of_range", [out_of_range])
+        for read in (process_dir, process_dir.__wrapped__):
+            with pytest.raises(AssertionError):
+                read(dataset, str(folder / "out_of_range"))

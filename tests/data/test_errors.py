@@ -5,7 +5,7 @@ from fastreid.data.datasets import DATASET_REGISTRY
 from hhcl.data.errors import DatasetNotFoundError, EmptyDatasetError, UnreadableImageError
 from hhcl.data.synthetic import ensure_dataset
 
-from ..helpers import REPO, TINY_SPEC
+from ..helpers import REPO, TINY_SPEC, write_images
 
 
 def test_missing_dataset_folder_names_folder_and_variable(datasets_root):
@@ -32,15 +32,21 @@ def test_unreadable_image_names_the_file(tmp_path, damage):
 
 
 @pytest.mark.parametrize("config", ["configs/Baselines/market_bagtricks_R50.yml", "configs/HHCL/market.yml"])
-def test_empty_dataset_folder_is_named_instead_of_hanging(tmp_path, monkeypatch, config):
-    """FastReID's identity sampler waits forever on an empty train folder."""
+@pytest.mark.parametrize("empty", ["bounding_box_train", "query"])
+def test_empty_dataset_folder_is_named_instead_of_hanging(tmp_path, monkeypatch, config, empty):
+    """FastReID's identity sampler waits forever on an empty train folder;
+    an empty query folder is named too."""
     from fastreid.config import get_cfg
 
     from hhcl import add_hhcl_config
     from hhcl.engine import trainer_class
 
-    for split in ("bounding_box_train", "query", "bounding_box_test"):
-        (tmp_path / "Market-1501-v15.09.15" / split).mkdir(parents=True)
+    market = tmp_path / "Market-1501-v15.09.15"
+    images = {"bounding_box_train": ["0001_c1s1_000001_00.jpg", "0002_c2s1_000001_00.jpg"],
+              "query": ["0001_c1s1_000002_00.jpg"], "bounding_box_test": ["0001_c2s1_000002_00.jpg"]}
+    for split, names in images.items():
+        write_images(market / split, [] if split == empty else names, size=(16, 8))
+        (market / split).mkdir(parents=True, exist_ok=True)
     monkeypatch.setattr("fastreid.data.build._root", str(tmp_path))
     cfg = get_cfg()
     add_hhcl_config(cfg)
@@ -49,5 +55,5 @@ def test_empty_dataset_folder_is_named_instead_of_hanging(tmp_path, monkeypatch,
     with pytest.raises(EmptyDatasetError) as error:
         trainer_class(cfg)(cfg)
     message = str(error.value)
-    assert str(tmp_path / "Market-1501-v15.09.15" / "bounding_box_train") in message
-    assert "Market1501 has no train images" in message and "FASTREID_DATASETS" in message
+    assert str(market / empty) in message and "FASTREID_DATASETS" in message
+    assert f"Market1501 has no {'train' if empty == 'bounding_box_train' else 'query'} images" in message

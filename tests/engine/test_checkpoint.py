@@ -51,3 +51,20 @@ def test_successful_saves_replace_the_file_and_the_tag(tmp_path):
     checkpointer.save("model_final", iteration=8)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last_checkpoint", "model_final.pth"]
     assert torch.load(tmp_path / "model_final.pth", weights_only=True)["iteration"] == 8
+
+
+def test_missing_weights_are_named_unless_resuming_from_a_checkpoint(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    missing = str(tmp_path / "no_such_run" / "model_final.pth")
+    checkpointer = AtomicCheckpointer(model, str(tmp_path))
+    for resume in (False, True):  # --resume without a checkpoint falls back to MODEL.WEIGHTS
+        with pytest.raises(FileNotFoundError, match=f"MODEL.WEIGHTS: checkpoint '{missing}' does not exist"):
+            checkpointer.resume_or_load(missing, resume=resume)
+    assert checkpointer.resume_or_load("", resume=False) == {}  # no weights: the model's initialisation
+
+    checkpointer.save("model_0001")
+    saved = model.weight.detach().clone()
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    checkpointer.resume_or_load(missing, resume=True)  # the run's checkpoint; MODEL.WEIGHTS is not used
+    assert torch.equal(model.weight, saved)

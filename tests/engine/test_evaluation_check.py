@@ -39,10 +39,17 @@ def make_cfg(config, root, output, *options):
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_a_test_set_that_cannot_be_scored_stops_the_trainer_with_advice(config, tmp_path, datasets_root):
+def test_a_test_set_that_cannot_be_scored_stops_the_trainer_with_advice(config, tmp_path, datasets_root,
+                                                                       monkeypatch):
     cfg = make_cfg(config, one_camera_folder(tmp_path / "crops"), tmp_path / "run")
+    trainer = trainer_class(cfg)
+
+    def model_built_before_the_check(cls, cfg):
+        raise AssertionError("the model was built before the test sets were checked")
+
+    monkeypatch.setattr(trainer, "build_model", classmethod(model_built_before_the_check))
     with pytest.raises(ValueError) as error:
-        trainer_class(cfg)(cfg)
+        trainer(cfg)
     message = str(error.value)
     assert message.startswith("FolderDataset cannot be evaluated under FastReID's protocol")
     assert "(TEST.PROTOCOL auto, the test set has camera ids)" in message and "`camera` group" in message
@@ -63,6 +70,6 @@ def test_the_protocol_in_use_is_logged_when_the_trainer_is_built(config, tmp_pat
 
 def test_supervised_training_without_train_identities_is_refused(tmp_path, datasets_root):
     cfg = make_cfg(CONFIGS[1], one_camera_folder(tmp_path / "crops"), tmp_path / "run",
-                   "DATASETS.FOLDER.TRAIN_ID_FROM", "none")
+                   "DATASETS.FOLDER.TRAIN_ID_FROM", "none", "TEST.PROTOCOL", "camera_free")  # the test set is fine
     with pytest.raises(ValueError, match="Baseline trains on identity labels.*TRAIN_ID_FROM none"):
         trainer_class(cfg)(cfg)

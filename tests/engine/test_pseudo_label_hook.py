@@ -32,18 +32,23 @@ class ToyModel(torch.nn.Module):
 
 
 class ToyTrainer:
-    """What the hook uses of a trainer: model, epochs, storage and the loader swap."""
+    """What the hook uses of a trainer: model, epochs, storage and the loader
+    swap (each loader recorded as what ``build`` returned, or with the number
+    of batches skipped when there are any)."""
 
-    def __init__(self, model: torch.nn.Module, start_epoch: int = 0):
+    iters_per_epoch = 5
+
+    def __init__(self, model: torch.nn.Module, start_epoch: int = 0, start_iter: int | None = None):
         self.model = model
         self.start_epoch = self.epoch = start_epoch
+        self.start_iter = start_epoch * self.iters_per_epoch if start_iter is None else start_iter
         self.storage = EventStorage(0)
         self.loaders: list = []
         self.stops = 0
 
-    def reset_data_loader(self, build):
+    def reset_data_loader(self, build, skip_batches=0):
         self.stops += 1
-        self.loaders.append(build())
+        self.loaders.append((*build(), "skip", skip_batches) if skip_batches else build())
 
     def stop_data_loader(self):
         self.stops += 1
@@ -65,7 +70,7 @@ class ScriptedLabeler:
         return f"ADVICE({num_clusters})"
 
 
-def make_hook(labeler, tmp_path, every_n_epochs=1, seed=7, model=None, start_epoch=0):
+def make_hook(labeler, tmp_path, every_n_epochs=1, seed=7, model=None, start_epoch=0, start_iter=None):
     extracted = []
 
     def extract(model_):
@@ -75,7 +80,7 @@ def make_hook(labeler, tmp_path, every_n_epochs=1, seed=7, model=None, start_epo
     hook = PseudoLabelHook(extract_features=extract, labeler=labeler,
                            build_loader=lambda labels, seed_: ("loader", labels.tolist(), seed_),
                            log=PseudoLabelLog(TRUE_IDS, str(tmp_path)), every_n_epochs=every_n_epochs, seed=seed)
-    hook.trainer = ToyTrainer(model or ToyModel(), start_epoch)
+    hook.trainer = ToyTrainer(model or ToyModel(), start_epoch, start_iter)
     return hook, extracted
 
 
@@ -156,7 +161,8 @@ def test_resume_between_updates_reuses_labels_unless_the_model_lost_its_state(tm
     run_epochs(hook, 3)
     if has_state:  # the checkpointed labels and model go on; no relabelling before epoch 3
         assert extracted == [] and hook.trainer.model.told == []
-        assert hook.trainer.loaders == [("loader", labels, 8)]
+        # the loader of epoch 0 (seed 7 + 0), past the 5 batches of epoch 0 drawn from it
+        assert hook.trainer.loaders == [("loader", labels, 7, "skip", 5)]
     else:  # relabel at once, at the resumed epoch
         assert len(extracted) == 1 and hook.labelled_epoch == 1
         assert hook.trainer.loaders == [("loader", relabelled, 8)]
@@ -169,3 +175,17 @@ def test_resume_on_an_update_epoch_leaves_it_to_before_epoch(tmp_path):
     assert extracted == [] and hook.trainer.loaders == []
     hook.before_epoch()
     assert len(extracted) == 1 and hook.labelled_epoch == 2
+
+
+@pytest.mark.parametrize("every_n_epochs", [1, 2])
+def test_resume_mid_epoch_goes_on_with_the_epochs_labels_and_loader_position(tmp_path, every_n_epochs):
+    """Stopped at step 3 of epoch 2 (labels made before epoch 2): no
+    relabelling, the loader of epoch 2 past its 3 drawn batches."""
+    labels = [0, 0, 1, 1, 2, 2]
+    hook, extracted = make_hook(ScriptedLabeler(), tmp_path, every_n_epochs=every_n_epochs, start_epoch=2,
+                                start_iter=2 * ToyTrainer.iters_per_epoch + 3)
+    hook.load_state_dict({"labels": torch.tensor(labels), "epoch": 2})
+    hook.before_train()
+    hook.before_epoch()
+    assert extracted == [] and hook.trainer.model.told == []
+    assert hook.trainer.loaders == [("loader", labels, 9, "skip", 3)]

@@ -37,3 +37,17 @@ def test_config_key_typo_in_a_file_is_a_yacs_error(tmp_path):
 def test_cuda_config_falls_back_to_cpu_without_amp():
     cfg = setup_cfg(_args(config="configs/Baselines/market_bagtricks_R50.yml"), for_run=False)
     assert cfg.MODEL.DEVICE == "cpu" and cfg.SOLVER.AMP.ENABLED is False
+
+
+def test_values_are_checked_for_the_processes_launched(monkeypatch, tmp_path):
+    """The world size comes from torch.distributed when setup_cfg runs (in each launched process)."""
+    from fastreid.utils import comm
+
+    from hhcl.engine import ConfigValueError
+
+    options = ("SOLVER.IMS_PER_BATCH", "12", "DATALOADER.NUM_INSTANCE", "4", "OUTPUT_DIR", str(tmp_path / "run"))
+    assert setup_cfg(_args(*options), for_run=False).SOLVER.IMS_PER_BATCH == 12
+    monkeypatch.setattr(comm, "get_world_size", lambda: 2)
+    with pytest.raises(ConfigValueError, match=r"SOLVER.IMS_PER_BATCH is 12; .* must split into 2 processes"):
+        setup_cfg(_args(*options), for_run=True)
+    assert not (tmp_path / "run").exists()  # before default_setup

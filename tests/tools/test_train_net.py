@@ -17,7 +17,7 @@ from PIL import Image
 from hhcl.data import SyntheticSource, SyntheticSpec
 from hhcl.data.synthetic.colour_baseline import colour_histogram_map
 
-from ..helpers import REPO, TINY_RUN
+from ..helpers import REPO, TINY_RUN, final_table
 
 CONFIG = str(REPO / "configs/Baselines/synth_bagtricks_R18.yml")
 SOURCE = SyntheticSpec(num_train_ids=48, num_test_ids=32, num_cameras=3, images_per_camera=3, seed=1)
@@ -41,23 +41,6 @@ def train_net(*args: str, datasets, timeout: int = 600) -> subprocess.CompletedP
 def log_lines(result: subprocess.CompletedProcess) -> list[str]:
     """FastReID logs to stdout; errors and warnings go to stderr."""
     return (result.stdout + result.stderr).splitlines()
-
-
-def final_table(stdout: str) -> dict[str, dict[str, float]]:
-    """The rows of the 'Final metrics' table: {dataset: {metric: value}} for
-    the last evaluation, {"dataset best mAP (epoch N)": ...} for the best."""
-    lines = stdout[stdout.index("Final metrics"):].splitlines()[1:]
-    header = [c.strip() for c in lines[0].strip("|").split("|")]
-    metrics_from = header.index("mAP")
-    rows = {}
-    for line in lines[2:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        label = cells[1] if metrics_from == 2 else "last"
-        name = cells[0] if label.startswith("last") else f"{cells[0]} {label}"
-        rows[name] = {h: float(v) for h, v in zip(header[metrics_from:], cells[metrics_from:])}
-    return rows
 
 
 @pytest.fixture(scope="module")
@@ -198,35 +181,3 @@ def test_visualize_draws_ranked_lists(trained, tmp_path):
     assert "3 queries of SyntheticTarget, top-4" in result.stdout
     with Image.open(tmp_path / "lists.png") as sheet:
         assert sheet.size == ((64 + 8) * 5 + (64 + 8) // 2, (128 + 8) * 3)
-
-
-def test_killed_run_resumes_to_the_same_result(tmp_path):
-    """SIGKILL in the middle of training, then --resume: the last complete
-    checkpoint is used and the run ends with the uninterrupted run's metrics."""
-    import signal
-    import time
-
-    
-    hhcl = [str(REPO / "configs/HHCL/synth.yml")]
-    options = [*TINY_RUN, "SOLVER.MAX_EPOCH", "4", "TEST.EVAL_PERIOD", "4", "SOLVER.ITERS_PER_EPOCH", "6"]
-    datasets = tmp_path / "datasets"
-    full = train_net("--config-file", *hhcl, *options, "OUTPUT_DIR", str(tmp_path / "full"), datasets=datasets)
-    assert full.returncode == 0, full.stderr[-3000:]
-
-    out = tmp_path / "killed"
-    env = {**os.environ, "FASTREID_DATASETS": str(datasets)}
-    process = subprocess.Popen([sys.executable, str(REPO / "tools/train_net.py"), "--config-file", *hhcl, *options,
-                                "OUTPUT_DIR", str(out)], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not (out / "model_0001.pth").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert not (out / "final_metrics.json").exists()
-    tagged = (out / "last_checkpoint").read_text()
-    torch.load(out / tagged, map_location="cpu", weights_only=True)      # the tagged checkpoint is whole
-
-    resumed = train_net("--config-file", *hhcl, "--resume", *options, "OUTPUT_DIR", str(out), datasets=datasets)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert final_table(resumed.stdout) == final_table(full.stdout)

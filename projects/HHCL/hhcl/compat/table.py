@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import data, data_errors, distributed, evaluation, imports, pretrained, training
+from . import data, data_errors, dataset_file_names, distributed, evaluation, imports, pretrained, training
 from .patching import Patch
 
 
@@ -30,8 +30,10 @@ class Row:
 
 _TESTS = "tests/compat/test_rows.py::"
 _DATA_LOADER = "fastreid.data.data_utils.DataLoaderX"
+_BACKGROUND = "fastreid.data.data_utils.BackgroundGenerator"
 _AMP_TRAINER = "fastreid.engine.train_loop.AMPTrainer"
 _BACKBONES = "fastreid.modeling.backbones"
+_DATASETS = "fastreid.data.datasets"
 
 ROWS: tuple[Row, ...] = (
     Row(1, "ImportError: cannot import name 'Mapping' from 'collections' (Python >= 3.10); "
@@ -46,12 +48,12 @@ ROWS: tuple[Row, ...] = (
         (Patch("sys.modules", "torch._six", imports.torch_six_stand_in, only_if_missing=True),)),
     Row(3, "DataLoaderX and BackgroundGenerator need CUDA: 'Found no NVIDIA driver' when a trainer "
            "builds its train loader",
-        "without CUDA: no stream, no set_device, batches stay on the CPU, pin_memory off",
+        "without CUDA: no stream, batches stay on the CPU, pin_memory off; BackgroundGenerator.run "
+        "(row 13) calls set_device only with CUDA",
         _TESTS + "test_row3_data_loader_yields_cpu_batches",
         (Patch(_DATA_LOADER, "__init__", data.loader_init_without_cuda),
          Patch(_DATA_LOADER, "preload", data.loader_preload_without_stream),
-         Patch(_DATA_LOADER, "__next__", data.loader_next_without_stream),
-         Patch("fastreid.data.data_utils.BackgroundGenerator", "run", data.background_run_without_cuda))),
+         Patch(_DATA_LOADER, "__next__", data.loader_next_without_stream))),
     Row(4, "ReidEvaluator runs make for its Cython ranking inside site-packages and calls sys.exit(1) "
            "mid-training when that fails",
         "override in hhcl.evaluation.ReidEvaluator: nothing to compile (it ranks with hhcl.evaluation.evaluate_rank)",
@@ -97,9 +99,17 @@ ROWS: tuple[Row, ...] = (
         "the CPU faiss search (search_option=3) without CUDA or faiss-GPU",
         _TESTS + "test_row12_jaccard_distance_on_cpu",
         (Patch("fastreid.utils.compute_dist", "compute_jaccard_distance", evaluation.jaccard_search_on_cpu),)),
-    Row(13, "a process that fails while a BackgroundGenerator thread is alive exits with code 134 "
-            "('terminate called without an active exception') instead of 1",
-        "none: recorded only; callers of a training subprocess treat any non-zero code as failure"),
+    Row(13, "an exception in a data loader's BackgroundGenerator thread (an unreadable image, a worker's "
+            "error) is only printed: the thread dies and the consumer waits forever on its queue; a process "
+            "that fails while such a thread runs can abort with 'terminate called without an active "
+            "exception' (exit status 134)",
+        "the thread hands any exception through the queue and the consumer re-raises it; its waits for room "
+        "end once exit_event is set; DataLoaderX's shutdown and hhcl.compat.data.stop_background_loaders "
+        "(tools/train_net.py, on every exit path) stop the threads",
+        _TESTS + "test_row13_loader_thread_error_reaches_the_consumer",
+        (Patch(_BACKGROUND, "run", data.background_run_handing_over_errors),
+         Patch(_BACKGROUND, "next", data.background_next_reraising),
+         Patch(_DATA_LOADER, "_shutdown_background_thread", data.loader_shutdown_without_raising))),
     Row(14, "DDP's broadcast_buffers argument is deprecated (torch 2.14): a FutureWarning",
         "none: recorded only; map it to forward_sync_buffers in CpuAwareDDP once torch removes it"),
     Row(15, "DataLoader workers oversubscribe a 2-core CPU (5.6-9.0 s/it with 2 workers, 0.6 s/it with 0)",
@@ -135,4 +145,27 @@ ROWS: tuple[Row, ...] = (
          Patch(f"{_BACKBONES}.mobilenetv3", "load_state_dict_from_url", pretrained.hub_weights_or_clear_error),
          Patch(f"{_BACKBONES}.BACKBONE_REGISTRY._obj_map", "build_resnest_backbone",
                pretrained.resnest_builder_with_clear_error, aliases=(f"{_BACKBONES}.resnest", _BACKBONES)))),
+    Row(22, "silent: Market1501 searches its pattern ([-\\d]+)_c(\\d) in the whole path: a dataset root such as "
+            "/data/exp_2_c3 gives every image identity 2 and camera 3, junk images (-1) included",
+        "the pattern searched in the file name; FastReID's junk ids, assertions, camera numbering and prefixes",
+        _TESTS + "test_row22_market1501_ids_and_cameras_from_file_names",
+        (Patch(f"{_DATASETS}.market1501.Market1501", "process_dir",
+               dataset_file_names.process_dir_reading_file_names),)),
+    Row(23, "silent: DukeMTMC searches its pattern ([-\\d]+)_c(\\d) in the whole path: a dataset root such as "
+            "/data/exp_2_c3 gives every image identity 2 and camera 3",
+        "the pattern searched in the file name; FastReID's assertions, camera numbering and prefixes",
+        _TESTS + "test_row23_dukemtmc_ids_and_cameras_from_file_names",
+        (Patch(f"{_DATASETS}.dukemtmcreid.DukeMTMC", "process_dir",
+               dataset_file_names.process_dir_reading_file_names),)),
+    Row(24, "silent: VeRi searches its pattern ([\\d]+)_c(\\d\\d\\d) in the whole path: a dataset root such as "
+            "/data/7_c005 gives every image identity 7 and camera 5",
+        "the pattern searched in the file name; FastReID's assertions, camera numbering and prefixes",
+        _TESTS + "test_row24_veri_ids_and_cameras_from_file_names",
+        (Patch(f"{_DATASETS}.veri.VeRi", "process_dir", dataset_file_names.process_dir_reading_file_names),)),
+    Row(25, "silent: cuhkSYSU searches its pattern p([-\\d]+)_s(\\d) in the whole path: a dataset root such as "
+            "/data/exp_p2_s3 gives every image identity 2",
+        "the pattern searched in the file name; FastReID's prefixes and single camera",
+        _TESTS + "test_row25_cuhksysu_ids_from_file_names",
+        (Patch(f"{_DATASETS}.cuhk_sysu.cuhkSYSU", "process_dir",
+               dataset_file_names.process_dir_reading_file_names),)),
 )

@@ -96,15 +96,23 @@ def add_hhcl_config(cfg: CfgNode) -> None:
 
     # The pseudo-label step (hhcl.labelers, hhcl.clustering).
     cfg.PSEUDO_LABELS = CfgNode()
-    # A registered labeler: dbscan, agglomerative, ground_truth (hhcl.labelers).
+    # A registered labeler: dbscan, agglomerative, infomap, ground_truth (hhcl.labelers).
     cfg.PSEUDO_LABELS.METHOD = "dbscan"
     # Relabel before every N-th epoch (HCT: one merge stage per N epochs).
     cfg.PSEUDO_LABELS.EVERY_N_EPOCHS = 1
-    # k1, k2 of the k-reciprocal Jaccard distance.
+    # k1, k2 of the k-reciprocal Jaccard distance. infomap: k1 = neighbours
+    # per image of its k-NN graph, the image itself included (the Cluster
+    # Contrast release's --k1, 15 in its InfoMap commands).
     cfg.PSEUDO_LABELS.K1 = 30
     cfg.PSEUDO_LABELS.K2 = 6
-    # k-NN index: exact (faiss IndexFlatL2) or hnsw (approximate).
-    cfg.PSEUDO_LABELS.KNN_INDEX = "exact"
+    # k-NN index (hhcl.clustering.knn_search): auto (torch when the features
+    # are on a GPU, exact otherwise), exact (faiss IndexFlatL2, CPU), hnsw
+    # (faiss, approximate, CPU), torch (exact, chunked matrix products where
+    # the features are) or faiss_gpu (faiss GpuIndexFlatL2; pip install -e ".[gpu]").
+    cfg.PSEUDO_LABELS.KNN_INDEX = "auto"
+    # Before each pseudo-label step, log its estimated peak memory and stop
+    # if it cannot fit in the memory available (hhcl.clustering.memory_estimate).
+    cfg.PSEUDO_LABELS.CHECK_MEMORY = True
     # DBSCAN's ε (maximum Jaccard distance of neighbours) and minimum samples.
     cfg.PSEUDO_LABELS.EPS = 0.6
     cfg.PSEUDO_LABELS.MIN_SAMPLES = 4
@@ -116,3 +124,8 @@ def add_hhcl_config(cfg: CfgNode) -> None:
     cfg.PSEUDO_LABELS.SIZE_PENALTY = 0.003
     # Neighbours per image of the k-NN graph the merges are chosen from.
     cfg.PSEUDO_LABELS.KNN = 20
+    # InfoMap (Cluster Contrast release, cluster_contrast_train_usl_infomap.py):
+    # the least cosine similarity of a k-NN edge (the release's --eps) and the
+    # largest cluster whose images become outliers, -1 (the release's --k2).
+    cfg.PSEUDO_LABELS.MIN_SIMILARITY = 0.5
+    cfg.PSEUDO_LABELS.MAX_OUTLIER_SIZE = 4

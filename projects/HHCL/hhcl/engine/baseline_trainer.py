@@ -9,15 +9,22 @@ from fastreid.config import CfgNode
 from fastreid.data import build_reid_test_loader, build_reid_train_loader
 from fastreid.data.common import CommDataset
 from fastreid.data.transforms import build_transforms
-from fastreid.engine import DefaultTrainer
+from fastreid.engine import DefaultTrainer, hooks
 from fastreid.utils import comm
+from fastreid.utils.events import EventStorage
 
 from ..data import TestSplit, build_train_transforms, identities_known, load_test_split, load_train_items
 from ..evaluation import ReidEvaluator, check_evaluable, select_protocol, selected_by
 from ..modeling import split_batch_norm_
 from .best_evaluation import BestEvaluationHook, with_best_evaluation
 from .checkpoint import AtomicCheckpointer
+from .preemption import StopSignals
 from .writer_hook import with_epoch_end_writer
+
+logger = logging.getLogger(__name__)
+
+#: The checkpoint a run stopped by a signal writes (``{name}.pth``).
+INTERRUPTED_CHECKPOINT = "model_interrupted"
 
 
 class BaselineTrainer(DefaultTrainer):
@@ -35,13 +42,9 @@ class BaselineTrainer(DefaultTrainer):
     match) is checked when the trainer is built, before the first epoch."""
 
     def __init__(self, cfg: CfgNode):
+        for dataset_name in cfg.DATASETS.TESTS:  # fail now, before the model and loaders are built
+            self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
         super().__init__(cfg)
-        try:  # fail now, not at the first evaluation
-            for dataset_name in cfg.DATASETS.TESTS:
-                self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
-        except Exception:
-            self.stop_data_loader()
-            raise
 
     def stop_data_loader(self) -> None:
         """Stop the current train loader's prefetch thread (idempotent): it
@@ -101,11 +104,27 @@ class BaselineTrainer(DefaultTrainer):
         self.storage.iter = self.iter
         super().before_epoch()
 
+    def resume_or_load(self, resume: bool = True) -> None:
+        """``DefaultTrainer.resume_or_load``; a checkpoint written mid-epoch
+        (on a stop signal, :meth:`train`) also gives the iteration to go on at."""
+        checkpoint = self.checkpointer.resume_or_load(self.cfg.MODEL.WEIGHTS, resume=resume)
+        self.resume_iter = None
+        if resume and self.checkpointer.has_checkpoint():
+            self.start_epoch = checkpoint.get("epoch", -1) + 1
+            self.resume_iter = checkpoint.get("iteration")
+
     def train(self):
-        """``DefaultTrainer.train``; a NaN/inf loss (FastReID stops before the
-        optimizer step) also names the last good checkpoint to resume from."""
+        """``DefaultTrainer.train``, stoppable and with clearer failures.
+
+        SIGTERM or SIGINT (:class:`~hhcl.engine.preemption.StopSignals`)
+        ends the current step, writes the checkpoint
+        ``model_interrupted`` with the iteration reached, and returns None
+        with ``stopped_by`` naming the signal; ``--resume`` goes on from that
+        step. A NaN/inf loss (FastReID stops before the optimizer step) also
+        names the last good checkpoint to resume from."""
         try:
-            return super().train()
+            with StopSignals() as signals:
+                self._train_epochs(signals)
         except FloatingPointError as error:
             if self.checkpointer.has_checkpoint():
                 advice = (f"The last good checkpoint is {self.checkpointer.get_checkpoint_file()}: continue from "
@@ -113,6 +132,59 @@ class BaselineTrainer(DefaultTrainer):
             else:
                 advice = "No checkpoint was written before it (SOLVER.CHECKPOINT_PERIOD)."
             raise FloatingPointError(f"{error}\n{advice}") from error
+        if self.stopped_by is not None or not comm.is_main_process():
+            return None
+        if not hasattr(self, "_last_eval_results"):
+            raise RuntimeError("No evaluation results obtained during training (TEST.EVAL_PERIOD)")
+        return self._last_eval_results
+
+    def _train_epochs(self, signals: StopSignals) -> None:
+        """FastReID's epoch loop (``TrainerBase.train``) from ``start_epoch``,
+        starting mid-epoch at a resumed iteration, and stopping after any
+        step at which ``signals`` has a request."""
+        self.stopped_by = None
+        resume_iter = getattr(self, "resume_iter", None)
+        self.iter = self.start_iter = resume_iter if resume_iter is not None else self.start_epoch * self.iters_per_epoch
+        logger.info(f"Starting training from epoch {self.start_epoch}, iteration {self.start_iter}")
+        with EventStorage(self.start_iter) as self.storage:
+            try:
+                self.before_train()
+                for self.epoch in range(self.start_epoch, self.max_epoch):
+                    self.before_epoch()
+                    while self.iter < (self.epoch + 1) * self.iters_per_epoch:
+                        self.before_step()
+                        self.run_step()
+                        self.after_step()
+                        self.iter += 1
+                        if signals.requested():
+                            self._save_interrupted(signals.received or "a stop signal on another rank")
+                            return
+                    self.after_epoch()
+            except Exception:
+                logger.exception("Exception during training:")
+                raise
+            finally:
+                self._after_train()
+
+    def _save_interrupted(self, signal_name: str) -> None:
+        self.stopped_by = signal_name
+        step = self.iter - self.epoch * self.iters_per_epoch
+        self.checkpointer.save(INTERRUPTED_CHECKPOINT, epoch=self.epoch - 1, iteration=self.iter)
+        comm.synchronize()
+        logger.warning(f"{signal_name}: stopped after iteration {self.iter} (epoch {self.epoch}, step {step} of "
+                       f"{self.iters_per_epoch}); {INTERRUPTED_CHECKPOINT}.pth in {self.cfg.OUTPUT_DIR} holds it. "
+                       f"Run the same command with --resume to go on from there.")
+
+    def _after_train(self) -> None:
+        """The hooks' ``after_train``; after a stop signal without FastReID's
+        ``EvalHook``, which would evaluate the model mid-epoch when the last
+        epoch is not a multiple of ``TEST.EVAL_PERIOD``."""
+        if self.stopped_by is None:
+            return self.after_train()
+        self.storage.iter = self.iter
+        for hook in self._hooks:
+            if not isinstance(hook, hooks.EvalHook):
+                hook.after_train()
 
     checkpointer_class = AtomicCheckpointer
 

@@ -60,6 +60,18 @@ class AtomicCheckpointer(Checkpointer):
                 f"with full unpickling.\n{error}"
             ) from error
 
+    def resume_or_load(self, path: str, *, resume: bool = True) -> dict[str, Any]:
+        """``Checkpointer.resume_or_load``, through which trainers load
+        ``MODEL.WEIGHTS`` (``path``) when not resuming from a checkpoint: a
+        ``path`` given but missing raises ``FileNotFoundError`` naming it and
+        the key (FastReID's is ``AssertionError: Checkpoint ... not found!``)."""
+        if path and not (resume and self.has_checkpoint()) and not os.path.isfile(path):
+            relative_to = "" if os.path.isabs(path) else f" (relative to {os.getcwd()})"
+            raise FileNotFoundError(
+                f"MODEL.WEIGHTS: checkpoint {path!r}{relative_to} does not exist. Give the checkpoint to start "
+                f"from (e.g. a run's model_final.pth), or MODEL.WEIGHTS '' to start without one.")
+        return super().resume_or_load(path, resume=resume)
+
     def save(self, name: str, **kwargs) -> None:
         if not self.save_dir or not self.save_to_disk:
             return

@@ -12,7 +12,7 @@ from fastreid.engine.train_loop import HookBase
 from fastreid.utils import comm
 from torch.utils.data import DataLoader
 
-from ..labelers import Labeler
+from ..labelers import Labeler, label_on_all_ranks
 from .pseudo_label_log import PseudoLabelLog
 
 logger = logging.getLogger(__name__)
@@ -29,10 +29,14 @@ class PseudoLabelHook(HookBase):
     labeler's advice; later it is skipped with a warning, keeping the
     previous labels. State (the current labels and their epoch) is
     checkpointed; on resume the labels are reused unless the model could
-    not restore what they need (``has_pseudo_label_state``).
+    not restore what they need (``has_pseudo_label_state``), and training
+    goes on with their loader (seeded by their epoch) past the batches the
+    checkpointed run had drawn from it: a run resumed at any step, epoch
+    boundary or not, sees the batches of a run never stopped.
 
-    The trainer provides ``model``, ``epoch``, ``start_epoch``, ``storage``,
-    ``reset_data_loader(build)`` and ``stop_data_loader()``.
+    The trainer provides ``model``, ``epoch``, ``start_epoch``,
+    ``start_iter``, ``iters_per_epoch``, ``storage``,
+    ``reset_data_loader(build, skip_batches)`` and ``stop_data_loader()``.
     """
 
     def __init__(self, *, extract_features: Callable[[torch.nn.Module], torch.Tensor], labeler: Labeler,
@@ -60,19 +64,22 @@ class PseudoLabelHook(HookBase):
     # ----------------------------------------------------------------- hooks
     def before_train(self) -> None:
         epoch = self.trainer.start_epoch
-        if self.labels is None or self._due(epoch):
+        if self.labels is None or self._relabels(epoch):
             return  # before_epoch relabels
         if not self._model().has_pseudo_label_state():
             logger.warning(f"The checkpoint does not hold the model's pseudo-label state: relabelling at "
                            f"epoch {epoch}")
             self.update(epoch)
             return
-        logger.info(f"Resuming with the pseudo labels of epoch {self.labelled_epoch} and the checkpointed model")
-        self._reset_loader(self.labels, epoch)
+        # The loader of the labels' epoch, at the batch the checkpointed run had reached.
+        done = self.trainer.start_iter - self.labelled_epoch * self.trainer.iters_per_epoch
+        logger.info(f"Resuming at iteration {self.trainer.start_iter} with the pseudo labels of epoch "
+                    f"{self.labelled_epoch} and the checkpointed model ({done} batches of their loader done)")
+        self._reset_loader(self.labels, self.labelled_epoch, skip_batches=done)
 
     def before_epoch(self) -> None:
         epoch = self.trainer.epoch
-        if self.labels is None or self._due(epoch):
+        if self.labels is None or self._relabels(epoch):
             self.update(epoch)
 
     def after_train(self) -> None:
@@ -80,13 +87,14 @@ class PseudoLabelHook(HookBase):
 
     # ------------------------------------------------------------------ work
     def update(self, epoch: int) -> None:
-        """Relabel the train set now, as before ``epoch``."""
+        """Relabel the train set now, as before ``epoch``: the features stay
+        on the model's device for the k-NN search, which every process shares
+        under ``torch.distributed`` (each its own rows); process 0 clusters
+        and every process takes its labels (:func:`~hhcl.labelers.label_on_all_ranks`)."""
         start = time.perf_counter()
         features = self.extract_features(self.trainer.model)
         extracted = time.perf_counter()
-        labels = self.labeler(features, self.labels) if comm.is_main_process() else None
-        if comm.get_world_size() > 1:
-            labels = comm.all_gather(labels)[0]
+        labels = label_on_all_ranks(self.labeler, features, self.labels)
         clustered = time.perf_counter()
         num_clusters = int(labels.max(initial=-1)) + 1
         if num_clusters < 2:
@@ -106,11 +114,13 @@ class PseudoLabelHook(HookBase):
             self.log.record(self.trainer.storage, epoch, labels, extract_s=extracted - start,
                             cluster_s=clustered - extracted)
 
-    def _due(self, epoch: int) -> bool:
-        return epoch % self.every_n_epochs == 0
+    def _relabels(self, epoch: int) -> bool:
+        """Whether the labels are due before ``epoch`` and not yet made for
+        it (a run resumed mid-epoch has them)."""
+        return epoch % self.every_n_epochs == 0 and self.labelled_epoch != epoch
 
-    def _reset_loader(self, labels: np.ndarray, epoch: int) -> None:
-        self.trainer.reset_data_loader(lambda: self.build_loader(labels, self.seed + epoch))
+    def _reset_loader(self, labels: np.ndarray, epoch: int, skip_batches: int = 0) -> None:
+        self.trainer.reset_data_loader(lambda: self.build_loader(labels, self.seed + epoch), skip_batches)
 
     def _model(self) -> torch.nn.Module:
         model = self.trainer.model

@@ -84,10 +84,15 @@ class PseudoLabelTrainer(BaselineTrainer):
     def build_checkpointer(self, **checkpointables) -> MemoryCheckpointer:
         return super().build_checkpointer(pseudo_labels=self.pseudo_label_hook, **checkpointables)
 
-    def reset_data_loader(self, build: Callable[[], DataLoader]) -> None:
-        """Train on the loader ``build()`` returns from the next step on; the
-        current loader is stopped before ``build`` runs (so it may seed)."""
+    def reset_data_loader(self, build: Callable[[], DataLoader], skip_batches: int = 0) -> None:
+        """Train on the loader ``build()`` returns from the next step on,
+        past its first ``skip_batches`` batches (drawn and dropped: a resumed
+        run goes on where the checkpointed one was); the current loader is
+        stopped before ``build`` runs (so it may seed)."""
         self.stop_data_loader()
         loader = build()
+        batches = iter(loader)
+        for _ in range(skip_batches):
+            next(batches)
         self._trainer.data_loader = loader
-        self._trainer._data_loader_iter = iter(loader)
+        self._trainer._data_loader_iter = batches

@@ -12,6 +12,7 @@ from fastreid.utils import comm
 from fastreid.utils.logger import setup_logger
 
 from ..config import add_hhcl_config, merge_config_file, merge_config_list
+from .config_checks import check_config
 
 
 def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
@@ -19,6 +20,10 @@ def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
 
     Unknown keys raise yacs's ``KeyError`` (``Non-existent config key``);
     renamed keys work, with a warning (:data:`hhcl.config.RENAMED_KEYS`).
+    Every value is then checked (:func:`hhcl.engine.check_config`, for the
+    processes this one was launched among): a value the run cannot use
+    raises :class:`~hhcl.engine.ConfigValueError` listing them all, before
+    any output folder, dataset or model exists.
     When the config asks for CUDA on a machine without it, the run falls back
     to the CPU with a warning (and without AMP, which is much slower on CPU).
     With ``for_run`` the output folder, logger and config dump are set up
@@ -35,6 +40,7 @@ def setup_cfg(args: argparse.Namespace, for_run: bool = True) -> CfgNode:
         cfg.MODEL.DEVICE = "cpu"
         cfg.SOLVER.AMP.ENABLED = False
     cfg.freeze()
+    check_config(cfg, world_size=comm.get_world_size())
     if for_run:
         default_setup(cfg, args)
         setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="hhcl")
