@@ -1,6 +1,5 @@
 """The memories written in the plainest loop form: per sample, per cluster,
-per slot. Used by the tests (float64, small sizes) and by
-benchmarks/bench_memory.py as the per-sample-loop baseline of the updates.
+per slot. Used by the tests (float64, small sizes).
 """
 
 from __future__ import annotations
