@@ -43,10 +43,8 @@ class AgglomerativeLabeler(KnnLabeler):
     def labelling_stages(self, num_samples: int) -> dict[str, dict[str, int]]:
         return merge_stages(num_samples, self.num_neighbours(num_samples))
 
-    def memory_options(self) -> str:
-        return (f"Options: PSEUDO_LABELS.KNN_INDEX hnsw (approximate k-NN on the CPU) or torch (exact, searches "
-                f"the features where they are, without an index copy); a smaller PSEUDO_LABELS.KNN (now "
-                f"{self.k}); more processes (--num-gpus: each searches only its share of the rows).")
+    def smaller_neighbourhood(self) -> str:
+        return f"PSEUDO_LABELS.KNN (now {self.k}: the neighbour lists grow with it)"
 
     def advice(self, num_clusters: int) -> str:
         return (f"Merge less: lower PSEUDO_LABELS.MERGE_PERCENT (now {self.merge_percent}) or run fewer merge "

@@ -69,7 +69,7 @@ class KnnLabeler(Labeler):
     """A labeler on the ``k``-NN graph of the features, searched with the
     index ``knn_index`` (``PSEUDO_LABELS.KNN_INDEX``); subclasses set
     ``num_neighbours``, ``knn_index`` and ``check_memory_enabled`` and give
-    the CPU stages of their estimate and the keys that shrink it."""
+    the CPU stages of their estimate and the key that shrinks it."""
 
     knn_index: str
     check_memory_enabled: bool
@@ -83,8 +83,14 @@ class KnnLabeler(Labeler):
         """Bytes on the CPU of :meth:`label` beyond the features, by stage and term."""
 
     @abc.abstractmethod
+    def smaller_neighbourhood(self) -> str:
+        """The key of the neighbourhood size to lower, its value and what grows with it."""
+
     def memory_options(self) -> str:
         """What to change when the step cannot fit, naming the config keys."""
+        return (f"Options: PSEUDO_LABELS.KNN_INDEX hnsw (approximate k-NN on the CPU) or torch (exact, searches "
+                f"the features where they are, without an index copy); a smaller {self.smaller_neighbourhood()}; "
+                f"more processes (--num-gpus: each searches only its share of the rows).")
 
     def __call__(self, features: torch.Tensor, previous: np.ndarray | None) -> np.ndarray:
         """The memory check, the k-NN search where the features are, then

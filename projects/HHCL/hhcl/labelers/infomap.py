@@ -55,11 +55,8 @@ class InfomapLabeler(KnnLabeler):
     def labelling_stages(self, num_samples: int) -> dict[str, dict[str, int]]:
         return infomap_stages(num_samples, self.k1)
 
-    def memory_options(self) -> str:
-        return (f"Options: PSEUDO_LABELS.KNN_INDEX hnsw (approximate k-NN on the CPU) or torch (exact, searches "
-                f"the features where they are, without an index copy); a smaller PSEUDO_LABELS.K1 (now "
-                f"{self.k1}: the neighbour lists and the graph's edges grow with it); more processes "
-                f"(--num-gpus: each searches only its share of the rows).")
+    def smaller_neighbourhood(self) -> str:
+        return f"PSEUDO_LABELS.K1 (now {self.k1}: the neighbour lists and the graph's edges grow with it)"
 
     def advice(self, num_clusters: int) -> str:
         if num_clusters == 0:
