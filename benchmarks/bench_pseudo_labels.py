@@ -19,7 +19,7 @@ outliers as singletons) and, for approximate runs, with the exact run of the
 same N (ARI) when both are in the run.
 
     python benchmarks/bench_pseudo_labels.py [--sizes 12936 32621 100000] [--approximate 100000 1000000]
-        [--authors-code PATH] [--labeler NAME [--labeler-opts KEY VALUE ...]]
+        [--authors-code PATH] [--labeler NAME [--labeler-opts KEY VALUE ...]] [--repeats 1]
 
 ``--sizes``: runs with the exact k-NN (faiss IndexFlatL2); ``--approximate``:
 runs with the HNSW index (faiss IndexHNSWFlat). ``--authors-code PATH``: a
@@ -36,7 +36,9 @@ times that ``PSEUDO_LABELS.METHOD`` (any name in LABELER_REGISTRY, e.g.
 infomap) built from the default config with ``--labeler-opts`` merged in,
 at each of ``--sizes`` (exact) and ``--approximate`` (hnsw). The load
 average (os.getloadavg) is printed at the start and at the end: other
-processes on the machine slow every figure.
+processes on the machine slow every figure; ``--repeats R`` runs every
+configuration R times, in R rounds over all of them, and gives the median
+times.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ import numpy as np
 from memory_stats import memory_mb, reset_peak_memory
 
 DIM, PER_ID, GROUP, K1, K2, EPS, MIN_SAMPLES = 2048, 17, 4, 30, 6, 0.6, 4
-GENERATION_CHUNK = 16384
+GENERATION_CHUNK = 4096
 NAMES = {12936: "Market-1501", 32621: "MSMT17"}
 #: The authors' step holds about three dense N×N float32 matrices (V, its query expansion, the distances).
 AUTHORS_BYTES_PER_PAIR = 3 * 4
@@ -118,8 +120,9 @@ class StepClock:
         self.last = now
 
     def result(self) -> dict:
-        return {"stages": self.stages, "wall_s": self.last - self.start, "cpu_s": cpu_seconds() - self.cpu,
-                "step_mb": memory_mb("VmHWM") - self.rss_mb}
+        wall = self.last - self.start
+        return {"stages": self.stages, "wall_s": wall, "outside_knn_s": wall - self.stages.get("k-NN", 0.0),
+                "cpu_s": cpu_seconds() - self.cpu, "step_mb": memory_mb("VmHWM") - self.rss_mb}
 
 
 def run_ours(features: np.ndarray, knn_index: str) -> tuple[np.ndarray, dict]:
@@ -172,6 +175,8 @@ def run_authors(features: np.ndarray, path: str) -> tuple[np.ndarray, dict]:
     import torch
     from sklearn.cluster import DBSCAN
 
+    from hhcl.clustering import relabel_by_first_appearance
+
     rerank = import_authors_rerank(path)
     knn_times: list[float] = []
     make_index = rerank.index_init_cpu
@@ -185,7 +190,7 @@ def run_authors(features: np.ndarray, path: str) -> tuple[np.ndarray, dict]:
     result = clock.result()
     result["stages"] = {"k-NN": sum(knn_times), "Jaccard": result["stages"]["Jaccard"] - sum(knn_times),
                         "DBSCAN": result["stages"]["DBSCAN"]}
-    from hhcl.clustering import relabel_by_first_appearance
+    result["outside_knn_s"] = result["wall_s"] - sum(knn_times)
     return relabel_by_first_appearance(labels), result | {"pairs": int(distances.size)}
 
 
@@ -258,6 +263,17 @@ def in_subprocess(n: int, method: str, knn_index: str, args: argparse.Namespace,
     return json.loads(result.stdout.splitlines()[-1])
 
 
+def median_of(runs: list[dict]) -> dict:
+    """The first run with each time the median over ``runs`` and the step
+    memory their largest."""
+    merged = dict(runs[0])
+    merged["stages"] = {stage: float(np.median([r["stages"][stage] for r in runs])) for stage in runs[0]["stages"]}
+    for key in ("wall_s", "cpu_s", "outside_knn_s"):
+        merged[key] = float(np.median([r[key] for r in runs]))
+    merged["step_mb"] = max(r["step_mb"] for r in runs)
+    return merged
+
+
 def available_mb() -> float:
     with open("/proc/meminfo") as meminfo:
         for line in meminfo:
@@ -288,7 +304,7 @@ def table_row(r: dict, ari_vs_exact: str, labeler: str | None) -> str:
     stages = r["stages"]
     knn = stages.get("k-NN")
     method = {"ours": "this plugin", "authors": "authors' release", "labeler": f"labeler {labeler}"}[r["method"]]
-    rest = r["wall_s"] - knn if knn is not None else None
+    rest = r["outside_knn_s"]
     cells = [f"{r['n']:,}", NAMES.get(r["n"], ""), method, r["index"],
              f"{knn:.1f}" if knn is not None else "—",
              f"{stages['Jaccard']:.2f}" if "Jaccard" in stages else "—",
@@ -311,6 +327,8 @@ def main() -> None:
     parser.add_argument("--labeler", metavar="NAME", help="also time this PSEUDO_LABELS.METHOD (LABELER_REGISTRY)")
     parser.add_argument("--labeler-opts", nargs="*", default=[], metavar="KEY VALUE",
                         help="config overrides for --labeler, e.g. PSEUDO_LABELS.K1 15")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each (fresh processes); the table gives the median times, the largest memory")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--method", default="ours", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="exact", help=argparse.SUPPRESS)
@@ -331,40 +349,46 @@ def main() -> None:
             parser.error(f"--labeler {args.labeler} --labeler-opts {' '.join(args.labeler_opts)}: {error}")
     if any(n < K1 for n in args.sizes + args.approximate):
         parser.error(f"every size must be at least k1 = {K1}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
 
-    print(f"Load average at the start: {load()}", flush=True)
+    print(f"Load average at the start: {load()}" + (f"; times: median of {args.repeats} runs" if args.repeats > 1
+                                                    else ""), flush=True)
     print("| N | set | code | k-NN index | k-NN s | Jaccard s | DBSCAN s | total s | outside k-NN / k-NN | CPU s "
           "| step peak GB | features GB | generation s | stored pairs | clusters | ARI vs ids | ARI vs exact |")
     print("|--:|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|", flush=True)
     from sklearn.metrics import adjusted_rand_score
 
-    results, labels, skipped = {}, {}, []
+    runs = []
+    for n, method, index in plan(args):
+        if method == "authors" and AUTHORS_BYTES_PER_PAIR * n * n / 2**20 > 0.9 * available_mb():
+            print(f"Skipped: the authors' release at N = {n:,}: its dense matrices need ≈ "
+                  f"{AUTHORS_BYTES_PER_PAIR * n * n / 2**30:.1f} GB, {available_mb() / 1024:.1f} GB available")
+        else:
+            runs.append((n, method, index))
+    repeats, results, labels = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
-        for n, method, index in plan(args):
-            if method == "authors" and AUTHORS_BYTES_PER_PAIR * n * n / 2**20 > 0.9 * available_mb():
-                skipped.append(f"authors' release at N = {n:,}: its dense matrices need ≈ "
-                               f"{AUTHORS_BYTES_PER_PAIR * n * n / 2**30:.1f} GB, {available_mb() / 1024:.1f} GB "
-                               f"available")
-                continue
-            labels_out = os.path.join(folder, f"{n}_{method}_{index}.npy")
-            r = in_subprocess(n, method, index, args, labels_out)
-            results[n, method, index] = r
-            labels[n, method, index] = np.load(labels_out)
-            # the same code's exact run; the authors' labels against this plugin's exact ones
-            reference_key = (n, "ours", "exact") if method == "authors" else (n, method, "exact")
-            reference = labels.get(reference_key) if reference_key != (n, method, index) else None
-            ari_vs_exact = "—" if reference is None else \
-                f"{adjusted_rand_score(as_true_ids(reference), as_true_ids(labels[n, method, index])):.3f}"
-            print(table_row(r, ari_vs_exact, args.labeler), flush=True)
+        for round_ in range(args.repeats):  # rounds, so that a change of load reaches every configuration
+            for key in runs:
+                n, method, index = key
+                labels_out = os.path.join(folder, f"{n}_{method}_{index}.npy")
+                repeats.setdefault(key, []).append(in_subprocess(n, method, index, args, labels_out))
+                if round_ < args.repeats - 1:
+                    continue
+                results[key] = median_of(repeats[key])
+                labels[key] = np.load(labels_out)
+                # the same code's exact run; the authors' labels against this plugin's exact ones
+                reference_key = (n, "ours", "exact") if method == "authors" else (n, method, "exact")
+                reference = labels.get(reference_key) if reference_key != key else None
+                ari_vs_exact = "—" if reference is None else \
+                    f"{adjusted_rand_score(as_true_ids(reference), as_true_ids(labels[key])):.3f}"
+                print(table_row(results[key], ari_vs_exact, args.labeler), flush=True)
     print(f"\nLoad average at the end: {load()}")
-    for line in skipped:
-        print(f"Skipped: {line}")
     for (n, method, index), theirs in results.items():
         ours = results.get((n, "ours", "exact"))
         if method != "authors" or ours is None:
             continue
-        ours_rest = ours["wall_s"] - ours["stages"]["k-NN"]
-        theirs_rest = theirs["wall_s"] - theirs["stages"]["k-NN"]
+        ours_rest, theirs_rest = ours["outside_knn_s"], theirs["outside_knn_s"]
         print(f"Side by side at N = {n:,} (same features, same run): whole step {theirs['wall_s']:.1f} s (authors) / "
               f"{ours['wall_s']:.1f} s (this plugin) = {theirs['wall_s'] / ours['wall_s']:.1f}×; outside the k-NN "
               f"{theirs_rest:.2f} s / {ours_rest:.2f} s = {theirs_rest / ours_rest:.0f}×; step peak memory "

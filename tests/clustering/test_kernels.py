@@ -32,7 +32,7 @@ def test_pair_dots_are_the_sequential_sums_with_or_without_a_mirrored_entry():
     indices = np.nonzero(stored)[1].astype(np.int64)
     norms = _kernels._squared_norms(features)
     dots = np.full(indices.size, np.nan)
-    _kernels._pair_dots(features, norms, indptr, indices, _kernels._chunk_bounds(60), dots, 60)
+    _kernels._pair_dots(features, norms, indptr, indices, _kernels._chunk_bounds(60), dots)
     rows = np.repeat(np.arange(60), np.diff(indptr))
     expected = [sequential_dot(features[i], features[j]) for i, j in zip(rows, indices)]
     assert dots.tolist() == expected

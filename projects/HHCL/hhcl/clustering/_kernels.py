@@ -201,59 +201,62 @@ def _expanded_sets(r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, counts, indptr, indic
 
 
 @numba.njit(cache=True, fastmath={"contract"})
-def _dots_of_row(features, i, columns, positions, count, out):
-    """out[p] = f_i · f_j, j = columns[p], for the first ``count`` positions p
-    in ``positions``: eight independent sums advance together (each in the
-    order d = 0, 1, …, so each equals :func:`_dot`), which keeps the
-    floating-point units busy where one sum would wait on its own additions."""
+def _dots_of_pairs(features, rows, columns, count, out):
+    """out[a] = f_i·f_j, i = rows[a], j = columns[a], for a < ``count``: eight
+    independent sums advance together (each over the dimensions in order, so
+    each equals :func:`_dot`), which keeps the floating-point units busy
+    where one sum would wait on its own additions."""
     dim = features.shape[1]
     a = 0
     while a + 8 <= count:
-        p0, p1, p2, p3 = positions[a], positions[a + 1], positions[a + 2], positions[a + 3]
-        p4, p5, p6, p7 = positions[a + 4], positions[a + 5], positions[a + 6], positions[a + 7]
-        j0, j1, j2, j3 = columns[p0], columns[p1], columns[p2], columns[p3]
-        j4, j5, j6, j7 = columns[p4], columns[p5], columns[p6], columns[p7]
+        i0, i1, i2, i3 = rows[a], rows[a + 1], rows[a + 2], rows[a + 3]
+        i4, i5, i6, i7 = rows[a + 4], rows[a + 5], rows[a + 6], rows[a + 7]
+        j0, j1, j2, j3 = columns[a], columns[a + 1], columns[a + 2], columns[a + 3]
+        j4, j5, j6, j7 = columns[a + 4], columns[a + 5], columns[a + 6], columns[a + 7]
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         for d in range(dim):
-            x = np.float64(features[i, d])
-            s0 += x * np.float64(features[j0, d])
-            s1 += x * np.float64(features[j1, d])
-            s2 += x * np.float64(features[j2, d])
-            s3 += x * np.float64(features[j3, d])
-            s4 += x * np.float64(features[j4, d])
-            s5 += x * np.float64(features[j5, d])
-            s6 += x * np.float64(features[j6, d])
-            s7 += x * np.float64(features[j7, d])
-        out[p0], out[p1], out[p2], out[p3], out[p4], out[p5], out[p6], out[p7] = s0, s1, s2, s3, s4, s5, s6, s7
+            s0 += np.float64(features[i0, d]) * np.float64(features[j0, d])
+            s1 += np.float64(features[i1, d]) * np.float64(features[j1, d])
+            s2 += np.float64(features[i2, d]) * np.float64(features[j2, d])
+            s3 += np.float64(features[i3, d]) * np.float64(features[j3, d])
+            s4 += np.float64(features[i4, d]) * np.float64(features[j4, d])
+            s5 += np.float64(features[i5, d]) * np.float64(features[j5, d])
+            s6 += np.float64(features[i6, d]) * np.float64(features[j6, d])
+            s7 += np.float64(features[i7, d]) * np.float64(features[j7, d])
+        out[a], out[a + 1], out[a + 2], out[a + 3], out[a + 4], out[a + 5], out[a + 6], out[a + 7] = \
+            s0, s1, s2, s3, s4, s5, s6, s7
         a += 8
     for b in range(a, count):
-        out[positions[b]] = _dot(features, i, columns[positions[b]])
+        out[b] = _dot(features, rows[b], columns[b])
 
 
 @numba.njit(cache=True, parallel=True)
-def _pair_dots(features, squared_norms, indptr, indices, bounds, dots, capacity):
-    """dots[p] = f_i · f_j for every entry (i, j = indices[p]) of the sorted
+def _pair_dots(features, squared_norms, indptr, indices, bounds, dots):
+    """dots[p] = f_i·f_j for every entry (i, j = indices[p]) of the sorted
     sets, each unordered pair computed once: the entry (i, j) with j > i
-    also fills (j, i) when present; (i, j) with j < i is left to row j then."""
+    also fills (j, i) when present; (i, j) with j < i is left to row j then.
+    Each chunk gathers its pairs and computes them eight at a time."""
     for c in numba.prange(bounds.size - 1):
-        todo = np.empty(capacity, np.int64)
+        entries = indptr[bounds[c + 1]] - indptr[bounds[c]]
+        rows, columns = np.empty(entries, np.int64), np.empty(entries, np.int64)
+        positions, values = np.empty(entries, np.int64), np.empty(entries, np.float64)
+        count = 0
         for i in range(bounds[c], bounds[c + 1]):
-            count = 0
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 if j == i:
                     dots[p] = squared_norms[i]
                 elif j > i or _find(indices, indptr[j], indptr[j + 1], i) < 0:
-                    todo[count] = p
+                    rows[count], columns[count], positions[count] = i, j, p
                     count += 1
-            _dots_of_row(features, i, indices, todo, count, dots)
-            for a in range(count):
-                p = todo[a]
-                j = indices[p]
-                if j > i:
-                    mirror = _find(indices, indptr[j], indptr[j + 1], i)
-                    if mirror >= 0:
-                        dots[mirror] = dots[p]
+        _dots_of_pairs(features, rows, columns, count, values)
+        for a in range(count):
+            i, j = rows[a], columns[a]
+            dots[positions[a]] = values[a]
+            if j > i:
+                mirror = _find(indices, indptr[j], indptr[j + 1], i)
+                if mirror >= 0:
+                    dots[mirror] = values[a]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -290,7 +293,7 @@ def expanded_weights(features: np.ndarray, r1: tuple, rh: tuple) -> tuple[np.nda
     _expanded_sets(r1_ptr, r1_idx, rh_ptr, rh_idx, bounds, counts, indptr, indices, capacity, True)
     squared_norms = _squared_norms(features)
     weights = np.empty(indptr[-1], np.float64)
-    _pair_dots(features, squared_norms, indptr, indices, bounds, weights, max(1, int(counts.max(initial=0))))
+    _pair_dots(features, squared_norms, indptr, indices, bounds, weights)
     _softmax_rows(squared_norms, indptr, indices, weights)
     return indptr, indices, weights
 

@@ -65,9 +65,9 @@ def _jaccard(features: np.ndarray, neighbours: np.ndarray, k2: int, max_distance
              rows: np.ndarray | None) -> scipy.sparse.csr_matrix:
     """Steps 2–6 on checked inputs (float32 features, int64 neighbours)."""
     n, k1 = neighbours.shape
-    ranks = _kernels.reciprocal_ranks(neighbours)
-    r1 = _kernels.reciprocal_neighbours(neighbours, ranks, k1)                         # R(i, k1)
-    rh = _kernels.reciprocal_neighbours(neighbours, ranks, int(np.around(k1 / 2)))    # R(i, round(k1/2))
+    ranks = _kernels.reciprocal_ranks(neighbours)                              # i's place in each N(j)
+    r1 = _kernels.reciprocal_neighbours(neighbours, ranks, k1)                 # R(i, k1)
+    rh = _kernels.reciprocal_neighbours(neighbours, ranks, int(np.around(k1 / 2)))  # R(i, round(k1/2))
     v = _kernels.expanded_weights(features, r1, rh)                            # steps 3-4
     if k2 > 1:
         v = _kernels.query_expansion(neighbours, k2, v)                        # step 5
