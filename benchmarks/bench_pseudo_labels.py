@@ -6,20 +6,25 @@ identities in look-alike groups, 15% hard outliers near the groups; N =
 12,936 is Market-1501's train set, 32,621 MSMT17's. Each run is a fresh
 process that builds its features (seeded: the same N gives the same
 features in every run) in one preallocated float32 array, chunk by chunk,
-normalised in place; that time is not part of the step's.
+normalised in place (``--features-on-disk DIR``: a file there, memory-mapped);
+that time is not part of the step's.
 
 Per run: wall time of the k-NN search, of the Jaccard distance (steps 2–6
 of docs/DESIGN.md, "Pseudo labels") and of DBSCAN, their total, the share
 outside the k-NN relative to it, the process's CPU time, and the step's
-peak memory: the process's peak resident memory during the step (VmHWM,
+peak memory — what the step adds on top of the features and libraries: the
+larger of (a) the process's peak resident memory during the step (VmHWM,
 its count restarted through /proc/self/clear_refs when the step starts)
-minus its resident memory then (features, libraries) — i.e. what the step
-adds on top of the features. Labels are compared with the identities (ARI,
-outliers as singletons) and, for approximate runs, with the exact run of the
-same N (ARI) when both are in the run.
+minus its resident memory then, and (b) its peak anonymous memory
+(RssAnon, sampled every 0.2 s by the parent process) minus that at the
+start of the step; (b) still counts what the step holds when the kernel
+drops pages of memory-mapped features. Labels are compared with the
+identities (ARI, outliers as singletons) and, for approximate runs, with
+the exact run of the same N (ARI) when both are in the run.
 
     python benchmarks/bench_pseudo_labels.py [--sizes 12936 32621 100000] [--approximate 100000 1000000]
         [--authors-code PATH] [--labeler NAME [--labeler-opts KEY VALUE ...]] [--repeats 1]
+        [--features-on-disk DIR]
 
 ``--sizes``: runs with the exact k-NN (faiss IndexFlatL2); ``--approximate``:
 runs with the HNSW index (faiss IndexHNSWFlat). ``--authors-code PATH``: a
@@ -64,12 +69,16 @@ NAMES = {12936: "Market-1501", 32621: "MSMT17"}
 #: The authors' step holds about three dense N×N float32 matrices (V, its query expansion, the distances).
 AUTHORS_BYTES_PER_PAIR = 3 * 4
 AUTHORS_MODULES = ("clustercontrast/utils", "hhcl/utils")
+#: Seconds between samples of a run's anonymous memory.
+ANON_SAMPLE_S = 0.2
 
 
-def identity_features(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def identity_features(n: int, seed: int = 0, path: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """L2-normalised float32 N×2048 features and ids (−1 for the hard
     outliers), written chunk by chunk into one preallocated array and
-    normalised in place: no second copy of the features is ever held."""
+    normalised in place: no second copy of the features is ever held. With
+    ``path``, the array is a .npy file there, memory-mapped and flushed (its
+    pages are the kernel's to drop and read back)."""
     rng = np.random.default_rng(seed)
     inliers = int(round(0.85 * n))
     num_ids = max(1, inliers // PER_ID)
@@ -79,7 +88,8 @@ def identity_features(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     centres += groups[np.arange(num_ids) // GROUP]
     ids = np.concatenate([np.arange(num_ids).repeat(PER_ID), rng.integers(0, num_ids, inliers - num_ids * PER_ID)])
     outlier_groups = rng.integers(0, len(groups), n - inliers)
-    features = np.empty((n, DIM), dtype=np.float32)
+    features = np.empty((n, DIM), dtype=np.float32) if path is None else \
+        np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, DIM))
     for start in range(0, n, GENERATION_CHUNK):
         stop = min(n, start + GENERATION_CHUNK)
         block = features[start:stop]
@@ -91,6 +101,8 @@ def identity_features(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
             block[split:] *= 1.2
             block[split:] += groups[outlier_groups[start + split - inliers:stop - inliers]]
         block /= np.linalg.norm(block, axis=1, keepdims=True)
+    if path is not None:
+        features.flush()
     return features, np.concatenate([ids, np.full(n - inliers, -1)])
 
 
@@ -109,7 +121,7 @@ class StepClock:
 
     def __init__(self):
         self.stages: dict[str, float] = {}
-        self.rss_mb = memory_mb("VmRSS")
+        self.rss_mb, self.anon_mb = memory_mb("VmRSS"), memory_mb("RssAnon")
         reset_peak_memory()
         self.cpu = cpu_seconds()
         self.last = self.start = time.perf_counter()
@@ -122,7 +134,8 @@ class StepClock:
     def result(self) -> dict:
         wall = self.last - self.start
         return {"stages": self.stages, "wall_s": wall, "outside_knn_s": wall - self.stages.get("k-NN", 0.0),
-                "cpu_s": cpu_seconds() - self.cpu, "step_mb": memory_mb("VmHWM") - self.rss_mb}
+                "cpu_s": cpu_seconds() - self.cpu, "step_mb": memory_mb("VmHWM") - self.rss_mb,
+                "anon_before_step_mb": self.anon_mb}
 
 
 def run_ours(features: np.ndarray, knn_index: str) -> tuple[np.ndarray, dict]:
@@ -234,15 +247,21 @@ def run_one(n: int, method: str, knn_index: str, args: argparse.Namespace) -> di
     from hhcl.clustering import jaccard_dbscan, pseudo_label_quality
 
     jaccard_dbscan(np.eye(40, 8, dtype=np.float32) + 0.01, eps=0.5, k1=10, k2=3)  # compile / load the kernels
-    start = time.perf_counter()
-    features, ids = identity_features(n)
-    generation_s = time.perf_counter() - start
-    if method == "ours":
-        labels, result = run_ours(features, knn_index)
-    elif method == "authors":
-        labels, result = run_authors(features, args.authors_code)
-    else:
-        labels, result = run_labeler(features, ids, knn_index, args.labeler, args.labeler_opts)
+    path = None if args.features_on_disk is None else \
+        os.path.join(args.features_on_disk, f"bench_pseudo_labels_{os.getpid()}.npy")
+    try:
+        start = time.perf_counter()
+        features, ids = identity_features(n, path=path)
+        generation_s = time.perf_counter() - start
+        if method == "ours":
+            labels, result = run_ours(features, knn_index)
+        elif method == "authors":
+            labels, result = run_authors(features, args.authors_code)
+        else:
+            labels, result = run_labeler(features, ids, knn_index, args.labeler, args.labeler_opts)
+    finally:
+        if path is not None and os.path.exists(path):
+            os.remove(path)
     np.save(args.labels_out, labels)
     quality = pseudo_label_quality(labels, as_true_ids(ids))
     return result | {"n": n, "method": method, "index": knn_index, "generation_s": generation_s,
@@ -257,10 +276,36 @@ def in_subprocess(n: int, method: str, knn_index: str, args: argparse.Namespace,
         command += ["--authors-code", args.authors_code]
     if args.labeler:
         command += ["--labeler", args.labeler, "--labeler-opts", *args.labeler_opts]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.splitlines()[-1])
+    if args.features_on_disk:
+        command += ["--features-on-disk", args.features_on_disk]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_anon_mb = 0.0
+    while True:  # the child's anonymous memory, sampled from here: no thread of the child is needed
+        try:
+            stdout, stderr = child.communicate(timeout=ANON_SAMPLE_S)
+            break
+        except subprocess.TimeoutExpired:
+            peak_anon_mb = max(peak_anon_mb, anonymous_mb(child.pid))
+    if child.returncode < 0:
+        raise RuntimeError(f"{' '.join(command)} was killed by signal {-child.returncode}"
+                           + (" (SIGKILL: most likely out of memory)" if child.returncode == -9 else ""))
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    result = json.loads(stdout.splitlines()[-1])
+    result["step_mb"] = max(result["step_mb"], peak_anon_mb - result["anon_before_step_mb"])
+    return result
+
+
+def anonymous_mb(pid: int) -> float:
+    """RssAnon of process ``pid`` in MB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -329,6 +374,9 @@ def main() -> None:
                         help="config overrides for --labeler, e.g. PSEUDO_LABELS.K1 15")
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs of each (fresh processes); the table gives the median times, the largest memory")
+    parser.add_argument("--features-on-disk", metavar="DIR",
+                        help="memory-map the features from a file in DIR (on disk, not tmpfs), so that the kernel "
+                             "can drop their pages instead of running out of memory")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--method", default="ours", help=argparse.SUPPRESS)
     parser.add_argument("--index", default="exact", help=argparse.SUPPRESS)
