@@ -50,11 +50,12 @@ run() {  # run NAME CONFIG [KEY VALUE ...], with SEED $seed into $OUT/NAME_seed$
   local name=${1}_seed$seed config=$2
   shift 2
   if [ -f "$OUT/$name/final_metrics.json" ]; then echo "== $name: done already"; return; fi
-  echo "== $name started"
   if [ "$JOBS" -eq 1 ]; then
+    echo "== $name started"
     train "$name" "$config" "$@" SEED "$seed"
   else
     wait_for_slot "$JOBS"
+    echo "== $name started"
     train "$name" "$config" "$@" SEED "$seed" &
   fi
 }

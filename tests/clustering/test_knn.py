@@ -107,6 +107,25 @@ def test_jaccard_dbscan_and_agglomerative_labels_unchanged_by_the_torch_index():
     np.testing.assert_array_equal(merged["torch"], merged["exact"])
 
 
+def test_hnsw_finds_the_exact_neighbours_and_labels_on_clustered_data():
+    """The approximate index with its shipped parameters: nearly every exact
+    neighbour found, the same Jaccard-DBSCAN clusters (ARI, outliers as
+    singletons; benchmarks/bench_pseudo_labels.py measures it at 100,000)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    features = identities(n_ids=150, dim=48, seed=3)
+    _, exact = knn_search(features, 30, "exact")
+    _, approximate = knn_search(features, 30, "hnsw")
+    recall = np.mean([np.isin(a, e).mean() for a, e in zip(approximate, exact)])
+    assert recall >= 0.98
+    labels = {index: jaccard_dbscan(features, eps=0.6, min_samples=4, k1=30, k2=6, knn_index=index)
+              for index in ("exact", "hnsw")}
+    singletons = {index: np.where(found >= 0, found, found.max() + 1 + np.arange(found.size))
+                  for index, found in labels.items()}
+    assert labels["exact"].max() >= 50
+    assert adjusted_rand_score(singletons["exact"], singletons["hnsw"]) >= 0.99
+
+
 def test_auto_is_exact_on_the_cpu():
     assert resolve_index("auto", np.zeros((2, 2))) == "exact"
     assert resolve_index("auto", torch.zeros(2, 2)) == "exact"

@@ -22,7 +22,7 @@ from typing import Callable
 import numba
 import torch
 
-from .knn import FAISS_GPU_TEMP_BYTES
+from .knn import FAISS_GPU_TEMP_BYTES, HNSW_LINKS
 from .torch_knn import DEFAULT_CHUNK_BYTES, chunk_rows
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,8 @@ GIB = 2**30
 EXPANDED_PER_K1, QUERY_EXPANDED_PER_K1, PAIRS_PER_K1 = 1.0, 2.0, 1.0
 #: faiss's blocks of the exact CPU search: 4096 queries × 1024 database rows of float32.
 FAISS_BLOCK_BYTES = 4096 * 1024 * 4
-#: faiss HNSW graph per node: 2·32 links of level 0 (int32), its level and offsets, upper levels.
-HNSW_BYTES_PER_NODE = 2 * 32 * 4 + 64
+#: faiss HNSW graph per node: 2·HNSW_LINKS links of level 0 (int32), its level and offsets, upper levels.
+HNSW_BYTES_PER_NODE = 2 * HNSW_LINKS * 4 + 64
 #: Bytes per stored pair during DBSCAN (scikit-learn copies the matrix, sorts it and splits it into
 #: per-row neighbourhoods) and per sample (a numpy array object per neighbourhood).
 DBSCAN_BYTES_PER_PAIR, DBSCAN_BYTES_PER_SAMPLE = 64, 160
