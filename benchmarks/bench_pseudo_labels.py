@@ -27,7 +27,7 @@ the exact run of the same N (ARI) when both are in the run.
         [--features-on-disk DIR]
 
 ``--sizes``: runs with the exact k-NN (faiss IndexFlatL2); ``--approximate``:
-runs with the HNSW index (faiss IndexHNSWFlat). ``--authors-code PATH``: a
+runs with the index ``hnsw`` (faiss HNSW, float16). ``--authors-code PATH``: a
 clone of the authors' release (alibaba/cluster-contrast-reid or
 bupt-ai-cz/HHCL-ReID), imported from PATH at run time: its
 ``compute_jaccard_distance`` (clustercontrast/ or hhcl/ utils/faiss_rerank.py,

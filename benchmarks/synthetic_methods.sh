@@ -9,8 +9,9 @@
 #   SEEDS=3 JOBS=2 bash benchmarks/synthetic_methods.sh logs/methods
 #
 # JOBS=N runs N trainings at a time, each with (cores / N) threads (unless
-# OMP_NUM_THREADS is set): on a small CPU several one-thread runs get through
-# more work than one run using every core. The runs from the baseline wait for
+# OMP_NUM_THREADS is set), for machines with many cores, which one small-CNN
+# run cannot keep busy (on the 2-core development machine JOBS=2 gets through
+# about as much work per hour as JOBS=1). The runs from the baseline wait for
 # the seed-0 source baseline.
 #
 # Every run is repeated with SEED 0 .. SEEDS-1 into OUTPUT/<name>_seed<s>;

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from hhcl.clustering import agglomerative, jaccard_dbscan, knn_search, shard_rows
-from hhcl.clustering.knn import check_index_available, resolve_index
+from hhcl.clustering.knn import check_index_available, exact_distances, resolve_index
 from hhcl.clustering.torch_knn import torch_knn
 
 from ..helpers import identities
@@ -124,6 +124,35 @@ def test_hnsw_finds_the_exact_neighbours_and_labels_on_clustered_data():
                   for index, found in labels.items()}
     assert labels["exact"].max() >= 50
     assert adjusted_rand_score(singletons["exact"], singletons["hnsw"]) >= 0.99
+
+
+def test_exact_distances_recomputes_and_sorts_the_lists():
+    """Against the definition in float64: the listed neighbours' squared
+    distances, each row sorted by distance, then by index; a subset of query
+    rows; blocks of any size give the same result."""
+    features = lattice(n=80, dim=5, seed=4) + np.random.default_rng(4).normal(0, 0.01, (80, 5)).astype(np.float32)
+    features[7] = features[3]  # an exact tie in row 0's list
+    rng = np.random.default_rng(5)
+    indices = np.stack([rng.permutation(80)[:9] for _ in range(20)])
+    indices[0] = [7, 3, *[i for i in rng.permutation(80) if i not in (3, 7)][:7]]
+    queries = features[10:30]
+    for block in (1, 3, 256):
+        distances, order = exact_distances(features, queries, indices, rows_per_block=block)
+        for row in range(20):
+            reference = ((features[indices[row]].astype(np.float64) - queries[row]) ** 2).sum(1)
+            expected = indices[row][np.lexsort((indices[row], reference))]
+            np.testing.assert_array_equal(order[row], expected)
+            np.testing.assert_allclose(distances[row], np.sort(reference), rtol=1e-5, atol=1e-6)
+    assert list(order[0]).index(3) < list(order[0]).index(7)
+
+
+def test_hnsw_returns_the_exact_distances_of_what_it_finds():
+    features = identities(n_ids=40, dim=16, seed=8)
+    distances, indices = knn_search(features, 12, "hnsw", rows=slice(5, 50))
+    assert indices.shape == (45, 12) and all(query in row for query, row in zip(range(5, 50), indices))
+    reference = ((features[indices] - features[5:50, None, :]) ** 2).sum(2)
+    np.testing.assert_allclose(distances, reference, rtol=1e-5, atol=1e-6)
+    assert (np.diff(distances, axis=1) >= 0).all()
 
 
 def test_auto_is_exact_on_the_cpu():

@@ -22,7 +22,7 @@ from typing import Callable
 import numba
 import torch
 
-from .knn import FAISS_GPU_TEMP_BYTES, HNSW_LINKS
+from .knn import FAISS_GPU_TEMP_BYTES, HNSW_LINKS, REFINE_ROWS
 from .torch_knn import DEFAULT_CHUNK_BYTES, chunk_rows
 
 logger = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ def knn_terms(num_samples: int, dim: int, k: int, index: str, query_rows: int,
     index_copy = 4 * num_samples * dim
     if index == "exact":
         return {"index copy": index_copy, "search blocks": FAISS_BLOCK_BYTES, "neighbour lists": lists}
-    if index == "hnsw":
-        return {"index copy": index_copy, "graph": HNSW_BYTES_PER_NODE * num_samples, "neighbour lists": lists}
+    if index == "hnsw":  # float16 copy; the recomputed distances' block holds neighbours and differences
+        return {"index copy": index_copy // 2, "graph": HNSW_BYTES_PER_NODE * num_samples,
+                "distance refinement": 2 * 4 * min(query_rows, REFINE_ROWS) * k * dim + lists, "neighbour lists": lists}
     if index == "faiss_gpu":
         return {"index copy": index_copy, "faiss temporary memory": FAISS_GPU_TEMP_BYTES}
     raise ValueError(f"knn_terms needs a resolved index (exact, hnsw, torch, faiss_gpu), got {index!r}")
