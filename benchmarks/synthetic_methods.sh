@@ -10,9 +10,8 @@
 #
 # JOBS=N runs N trainings at a time, each with (cores / N) threads (unless
 # OMP_NUM_THREADS is set), for machines with many cores, which one small-CNN
-# run cannot keep busy (on the 2-core development machine JOBS=2 gets through
-# about as much work per hour as JOBS=1). The runs from the baseline wait for
-# the seed-0 source baseline.
+# run cannot keep busy. The runs from the baseline wait for the seed-0 source
+# baseline.
 #
 # Every run is repeated with SEED 0 .. SEEDS-1 into OUTPUT/<name>_seed<s>;
 # tools/compare.py groups the runs of one config (equal but for SEED and

@@ -20,7 +20,7 @@ FAISS_GPU_TEMP_BYTES = 256 * 2**20
 #: 100,000 identity-structured features (benchmarks/bench_pseudo_labels.py) it
 #: finds 98.5% of the exact neighbours and its labels reach ARI 0.93 to the
 #: exact ones; with 80, 100% and ARI 0.999. The index stores the features in
-#: float16: half the memory and about 1.5× faster to build than float32 at
+#: float16: half the memory and about 1.4× faster to build than float32 at
 #: d = 2048, 99.99% of the exact neighbours found at 100,000.
 HNSW_LINKS, HNSW_EF_CONSTRUCTION, HNSW_MIN_EF_SEARCH = 32, 80, 64
 #: Query rows per block when the found neighbours' distances are recomputed.
