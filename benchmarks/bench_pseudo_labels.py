@@ -111,11 +111,6 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def as_true_ids(labels: np.ndarray) -> np.ndarray:
-    """Labels as identities for :func:`pseudo_label_quality`: each outlier its own."""
-    return np.where(labels >= 0, labels, -1 - np.arange(labels.size))
-
-
 class StepClock:
     """Wall time of named stages of the step, its CPU time and its peak memory."""
 
@@ -244,7 +239,7 @@ def run_labeler(features: np.ndarray, ids: np.ndarray, knn_index: str, name: str
 
 def run_one(n: int, method: str, knn_index: str, args: argparse.Namespace) -> dict:
     """One run in this (fresh) process; the labels go to ``args.labels_out``."""
-    from hhcl.clustering import jaccard_dbscan, pseudo_label_quality
+    from hhcl.clustering import as_singletons, jaccard_dbscan, pseudo_label_quality
 
     jaccard_dbscan(np.eye(40, 8, dtype=np.float32) + 0.01, eps=0.5, k1=10, k2=3)  # compile / load the kernels
     path = None if args.features_on_disk is None else \
@@ -263,7 +258,7 @@ def run_one(n: int, method: str, knn_index: str, args: argparse.Namespace) -> di
         if path is not None and os.path.exists(path):
             os.remove(path)
     np.save(args.labels_out, labels)
-    quality = pseudo_label_quality(labels, as_true_ids(ids))
+    quality = pseudo_label_quality(labels, as_singletons(ids))
     return result | {"n": n, "method": method, "index": knn_index, "generation_s": generation_s,
                      "features_mb": features.nbytes / 2**20, "clusters": quality["num_clusters"],
                      "outliers": quality["num_outliers"], "ari": quality["ari"]}
@@ -407,6 +402,8 @@ def main() -> None:
     print("|--:|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|", flush=True)
     from sklearn.metrics import adjusted_rand_score
 
+    from hhcl.clustering import as_singletons
+
     runs = []
     for n, method, index in plan(args):
         if method == "authors" and AUTHORS_BYTES_PER_PAIR * n * n / 2**20 > 0.9 * available_mb():
@@ -429,7 +426,7 @@ def main() -> None:
                 reference_key = (n, "ours", "exact") if method == "authors" else (n, method, "exact")
                 reference = labels.get(reference_key) if reference_key != key else None
                 ari_vs_exact = "—" if reference is None else \
-                    f"{adjusted_rand_score(as_true_ids(reference), as_true_ids(labels[key])):.3f}"
+                    f"{adjusted_rand_score(as_singletons(reference), as_singletons(labels[key])):.3f}"
                 print(table_row(results[key], ari_vs_exact, args.labeler), flush=True)
     print(f"\nLoad average at the end: {load()}")
     for (n, method, index), theirs in results.items():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from hhcl.clustering import agglomerative, jaccard_dbscan, knn_search, shard_rows
+from hhcl.clustering import agglomerative, as_singletons, jaccard_dbscan, knn_search, shard_rows
 from hhcl.clustering.knn import check_index_available, exact_distances, resolve_index
 from hhcl.clustering.torch_knn import torch_knn
 
@@ -120,10 +120,8 @@ def test_hnsw_finds_the_exact_neighbours_and_labels_on_clustered_data():
     assert recall >= 0.98
     labels = {index: jaccard_dbscan(features, eps=0.6, min_samples=4, k1=30, k2=6, knn_index=index)
               for index in ("exact", "hnsw")}
-    singletons = {index: np.where(found >= 0, found, found.max() + 1 + np.arange(found.size))
-                  for index, found in labels.items()}
     assert labels["exact"].max() >= 50
-    assert adjusted_rand_score(singletons["exact"], singletons["hnsw"]) >= 0.99
+    assert adjusted_rand_score(as_singletons(labels["exact"]), as_singletons(labels["hnsw"])) >= 0.99
 
 
 def test_exact_distances_recomputes_and_sorts_the_lists():

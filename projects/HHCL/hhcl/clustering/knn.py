@@ -118,9 +118,10 @@ def knn_search(features, k: int, index: str = "exact", rows: slice | None = None
 
     Ties (``exact`` and ``torch``): equally distant neighbours are ordered by
     index, lower first, and where ties straddle the k-th place the lower
-    indices are kept (``hnsw``: the first rule, among the neighbours found). The two give the same lists where both compute the
-    distances exactly (e.g. small-integer features); otherwise they can
-    differ only among neighbours whose distances differ by float32 rounding.
+    indices are kept (``hnsw``: the first rule, among the neighbours found).
+    The two give the same lists where both compute the distances exactly
+    (e.g. small-integer features); otherwise they can differ only among
+    neighbours whose distances differ by float32 rounding.
     """
     index = resolve_index(index, features)
     if index == "torch":

@@ -82,9 +82,10 @@ def knn_terms(num_samples: int, dim: int, k: int, index: str, query_rows: int,
     index_copy = 4 * num_samples * dim
     if index == "exact":
         return {"index copy": index_copy, "search blocks": FAISS_BLOCK_BYTES, "neighbour lists": lists}
-    if index == "hnsw":  # float16 copy; the recomputed distances' block holds neighbours and differences
+    if index == "hnsw":  # a float16 copy; refinement: one block of neighbours and differences, the sorted lists
+        refinement = 2 * 4 * min(query_rows, REFINE_ROWS) * k * dim + lists
         return {"index copy": index_copy // 2, "graph": HNSW_BYTES_PER_NODE * num_samples,
-                "distance refinement": 2 * 4 * min(query_rows, REFINE_ROWS) * k * dim + lists, "neighbour lists": lists}
+                "distance refinement": refinement, "neighbour lists": lists}
     if index == "faiss_gpu":
         return {"index copy": index_copy, "faiss temporary memory": FAISS_GPU_TEMP_BYTES}
     raise ValueError(f"knn_terms needs a resolved index (exact, hnsw, torch, faiss_gpu), got {index!r}")

@@ -7,7 +7,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
 
-def _as_singletons(labels: np.ndarray) -> np.ndarray:
+def as_singletons(labels: np.ndarray) -> np.ndarray:
     """Outliers (−1) become clusters of their own."""
     labels = np.asarray(labels).copy()
     outliers = labels < 0
@@ -31,7 +31,7 @@ def pseudo_label_quality(pseudo_labels: np.ndarray, true_ids: np.ndarray) -> dic
     true_ids = np.asarray(true_ids)
     if pseudo_labels.shape != true_ids.shape:
         raise ValueError(f"{pseudo_labels.shape[0]} pseudo labels for {true_ids.shape[0]} identities")
-    predicted = _as_singletons(pseudo_labels)
+    predicted = as_singletons(pseudo_labels)
     table = contingency_matrix(true_ids, predicted, sparse=True)
     together = _pairs(table.data)
     predicted_pairs = _pairs(np.bincount(predicted))
