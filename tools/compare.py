@@ -10,9 +10,9 @@ row. Table columns: method, backbone, init, n (runs), mAP, Rank-1/5/10, mINP
 (final evaluation; mean ± sample std over the seeds, the value alone for one
 run), training minutes (mean) and the best evaluation during training, on
 the one test set all runs share (or --dataset). Writes OUTPUT/compare.md,
-OUTPUT/map.png (mean mAP per evaluation, band: min–max over the seeds) and
-OUTPUT/pseudo_labels.png (pairwise precision, ARI and clusters per
-pseudo-label update, one line per run).
+OUTPUT/map.png (mean mAP per evaluation) and OUTPUT/pseudo_labels.png
+(pairwise precision, ARI and clusters per pseudo-label update), each line a
+row's mean with a band from the minimum to the maximum over its seeds.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main() -> None:
     output.mkdir(parents=True, exist_ok=True)
     (output / "compare.md").write_text(f"Results on {dataset}\n\n{table}\n")
     map_plot = plot_map_groups(groups, dataset, output / "map.png")
-    quality_plot = plot_pseudo_labels(runs, output / "pseudo_labels.png")
+    quality_plot = plot_pseudo_labels(groups, output / "pseudo_labels.png")
     print(f"\nResults on {dataset}\n\n{table}\n\nWrote {output / 'compare.md'}, {map_plot} and {quality_plot}")
 
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from hhcl.data import UnknownIdentity, identities_known
 from hhcl.engine import PseudoLabelLog
-from hhcl.reports import plot_pseudo_labels
+from hhcl.reports import SeedGroup, plot_pseudo_labels
 from hhcl.reports.runs import RunSummary
 from hhcl.run_folder import read_pseudo_label_records
 
@@ -44,5 +44,5 @@ def test_unknown_identities_are_recognised_wherever_they_travel():
 def test_runs_without_quality_still_plot(tmp_path):
     run = RunSummary(folder=Path(tmp_path), method="HHCL", backbone="SmallCNN", init="scratch", results={}, minutes=1.0,
                      pseudo_labels=[{"epoch": 0, "num_clusters": 3, "num_outliers": 1}])
-    with Image.open(plot_pseudo_labels([run], tmp_path / "pseudo.png")) as image:
+    with Image.open(plot_pseudo_labels([SeedGroup([run], [0])], tmp_path / "pseudo.png")) as image:
         assert image.format == "PNG"

@@ -89,7 +89,7 @@ def test_table_uses_the_shared_test_set(runs):
 
 def test_plots_are_written(runs, tmp_path):
     for path in (plot_map_groups(group_by_seed(runs), "SyntheticTarget", tmp_path / "map.png"),
-                 plot_pseudo_labels(runs, tmp_path / "pseudo.png")):
+                 plot_pseudo_labels(group_by_seed(runs), tmp_path / "pseudo.png")):
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 500
 

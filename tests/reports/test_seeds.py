@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hhcl.reports import METRICS, group_by_seed, load_run, plot_map_groups, seed_table
+from hhcl.reports import METRICS, group_by_seed, load_run, plot_map_groups, plot_pseudo_labels, seed_table
 
-from .test_runs import fake_run
+from .test_runs import fake_run, quality
 
 CONFIG = "configs/HHCL/synth.yml"
 MAPS = {0: 50.0, 1: 53.0, 2: 57.5}
@@ -27,7 +27,8 @@ def seed_runs(tmp_path):
     different memory mode and one HCT run."""
     folders = [fake_run(tmp_path / f"hhcl_seed{s}", CONFIG, "SEED", str(s), "OUTPUT_DIR", f"logs/x/seed{s}",
                         "TEST.EVAL_PERIOD", "20", results=metrics(MAPS[s]),
-                        maps=[{"mAP": MAPS[s] - 10 + s}, {"mAP": MAPS[s]}])
+                        maps=[{"mAP": MAPS[s] - 10 + s}, {"mAP": MAPS[s]}],
+                        pseudo=[quality(epoch, 100 + 10 * s + epoch) for epoch in range(3 + s)])
                for s in MAPS]
     folders.append(fake_run(tmp_path / "release", CONFIG, "SEED", "0", "MODEL.MEMORY.MODE", "hard_mean",
                             results=metrics(40.0)))
@@ -78,10 +79,21 @@ def test_map_band_is_mean_min_max_over_seeds(seed_runs):
         (40, pytest.approx(np.mean(list(MAPS.values()))), 50.0, 57.5)]
 
 
-def test_grouped_map_plot_is_written(seed_runs, tmp_path):
-    path = plot_map_groups(group_by_seed(seed_runs), "SyntheticTarget", tmp_path / "map.png")
-    with Image.open(path) as image:
-        assert image.format == "PNG" and image.width > 500
+def test_pseudo_label_band_covers_the_updates_every_seed_has(seed_runs):
+    group = group_by_seed(seed_runs)[0]
+    clusters = {s: {epoch: 100 + 10 * s + epoch for epoch in range(3 + s)} for s in MAPS}   # as fabricated
+    expected = [(epoch, np.mean([clusters[s][epoch] for s in MAPS]), min(clusters[s][epoch] for s in MAPS),
+                 max(clusters[s][epoch] for s in MAPS)) for epoch in range(3)]   # seed 0 has epochs 0-2 only
+    assert group.pseudo_label_band("num_clusters") == [pytest.approx(point) for point in expected]
+    assert group_by_seed(seed_runs)[1].pseudo_label_band("ari") == []           # a run without quality records
+
+
+def test_grouped_plots_are_written(seed_runs, tmp_path):
+    groups = group_by_seed(seed_runs)
+    for path in (plot_map_groups(groups, "SyntheticTarget", tmp_path / "map.png"),
+                 plot_pseudo_labels(groups, tmp_path / "pseudo.png")):
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width > 500
 
 
 def test_a_group_member_without_the_dataset_is_named(seed_runs):

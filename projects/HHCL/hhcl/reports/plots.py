@@ -1,4 +1,6 @@
-"""PNG plots of several runs: pseudo-label quality per update (the mAP plot is in seeds.py)."""
+"""PNG plots of groups of runs (the seeds of one config): mAP per evaluation
+and pseudo-label quality per update, each the mean over the seeds with a
+shaded band from the minimum to the maximum."""
 
 from __future__ import annotations
 
@@ -9,35 +11,51 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
-from .runs import RunSummary  # noqa: E402
+from .seeds import SeedGroup  # noqa: E402
+
+PSEUDO_LABEL_PANELS = (("pairwise_precision", "pairwise precision"), ("ari", "ARI"), ("num_clusters", "clusters"))
 
 
-def _label(run: RunSummary) -> str:
-    return f"{run.method}, {run.backbone}, {run.init}"
+def _draw_band(axes: plt.Axes, index: int, group: SeedGroup, band: list[tuple[int, float, float, float]],
+               **line: object) -> None:
+    """The group's mean line (its own colour, dashed when not from scratch,
+    labelled with n) and, for several seeds, the min–max band."""
+    if not band:
+        return
+    epochs, means, lows, highs = zip(*band)
+    run, colour = group.first, plt.cm.tab20(index % 20)
+    axes.plot(epochs, means, color=colour, linestyle="-" if run.init == "scratch" else "--",
+              label=f"{run.method}, {run.backbone}, {run.init} (n={group.n})", **line)
+    if group.n > 1:
+        axes.fill_between(epochs, lows, highs, color=colour, alpha=0.2, linewidth=0)
 
 
-def _style(index: int, run: RunSummary) -> dict:
-    """A colour of its own per run (up to 20), dashed when not from scratch."""
-    return {"color": plt.cm.tab20(index % 20), "linestyle": "-" if run.init == "scratch" else "--",
-            "label": _label(run)}
-
-
-def plot_pseudo_labels(runs: list[RunSummary], path: str | Path) -> Path:
-    """Pairwise precision, ARI and number of clusters of every pseudo-label
-    update of the runs that have them (no quality points for a run whose
-    train images have no true identities)."""
-    figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
-    for index, run in enumerate(runs):
-        if not run.pseudo_labels:
-            continue
-        epochs = [record["epoch"] for record in run.pseudo_labels]
-        for ax, key in zip(axes, ("pairwise_precision", "ari", "num_clusters")):
-            ax.plot(epochs, [record.get(key, float("nan")) for record in run.pseudo_labels], **_style(index, run))
-    for ax, title in zip(axes, ("pairwise precision", "ARI", "clusters")):
-        ax.set(xlabel="epoch", title=title)
-        ax.grid(alpha=0.3)
-    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+def _save(figure: plt.Figure, legend_axes: plt.Axes, path: str | Path) -> Path:
+    legend_axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return Path(path)
+
+
+def plot_map_groups(groups: list[SeedGroup], dataset: str, path: str | Path) -> Path:
+    """Mean mAP on ``dataset`` of every group at each evaluation, band min–max over its seeds."""
+    figure, axes = plt.subplots(figsize=(11, 5))
+    for index, group in enumerate(groups):
+        _draw_band(axes, index, group, group.map_band(dataset), marker="o")
+    axes.set(xlabel="epoch", ylabel="mAP (%)", title=f"mAP on {dataset}: mean over seeds, band min–max")
+    axes.grid(alpha=0.3)
+    return _save(figure, axes, path)
+
+
+def plot_pseudo_labels(groups: list[SeedGroup], path: str | Path) -> Path:
+    """Pairwise precision, ARI and number of clusters of every pseudo-label
+    update, mean over each group's seeds with the min–max band (no quality
+    line for runs whose train images have no true identities)."""
+    figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+    for ax, (key, title) in zip(axes, PSEUDO_LABEL_PANELS):
+        for index, group in enumerate(groups):
+            _draw_band(ax, index, group, group.pseudo_label_band(key))
+        ax.set(xlabel="epoch", title=f"{title} (mean over seeds, band min–max)")
+        ax.grid(alpha=0.3)
+    return _save(figure, axes[-1], path)

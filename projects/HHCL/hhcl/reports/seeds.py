@@ -10,17 +10,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
-import matplotlib
+import numpy as np
+from tabulate import tabulate
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
-import numpy as np  # noqa: E402
-from tabulate import tabulate  # noqa: E402
-
-from ..run_folder import read_config  # noqa: E402
-from .runs import METRICS, RunSummary  # noqa: E402
+from ..run_folder import read_config
+from .runs import METRICS, RunSummary
 
 #: Config keys that do not make two runs different configs.
 IGNORED_KEYS = ("SEED", "OUTPUT_DIR")
@@ -46,10 +41,20 @@ class SeedGroup:
 
     def map_band(self, dataset: str) -> list[tuple[int, float, float, float]]:
         """(epoch, mean, min, max) of the mAP at every epoch all runs evaluated."""
-        series = [dict(run.evaluations.get(dataset, [])) for run in self.runs]
-        epochs = sorted(set.intersection(*(set(s) for s in series))) if series else []
-        return [(epoch, float(np.mean(v)), float(np.min(v)), float(np.max(v)))
-                for epoch in epochs for v in [[s[epoch] for s in series]]]
+        return _band([dict(run.evaluations.get(dataset, [])) for run in self.runs])
+
+    def pseudo_label_band(self, key: str) -> list[tuple[int, float, float, float]]:
+        """(epoch, mean, min, max) of one pseudo-label record field (``ari``,
+        ``num_clusters`` …) at every update all runs recorded it."""
+        return _band([{record["epoch"]: float(record[key]) for record in run.pseudo_labels if key in record}
+                      for run in self.runs])
+
+
+def _band(series: list[dict[int, float]]) -> list[tuple[int, float, float, float]]:
+    """(epoch, mean, min, max) over the series at every epoch all of them have."""
+    epochs = sorted(set.intersection(*(set(s) for s in series))) if series else []
+    return [(epoch, float(np.mean(v)), float(np.min(v)), float(np.max(v)))
+            for epoch in epochs for v in [[s[epoch] for s in series]]]
 
 
 def config_key(cfg: dict) -> str:
@@ -99,27 +104,3 @@ def seed_table(groups: list[SeedGroup], dataset: str) -> str:
                     + [f"{np.mean([run.minutes for run in group.runs]):.1f}", best])
     headers = ("method", "backbone", "init", "n") + METRICS + ("train min", "best epoch (mAP)")
     return tabulate(rows, headers=headers, tablefmt="pipe", disable_numparse=True)
-
-
-def plot_map_groups(groups: list[SeedGroup], dataset: str, path: str | Path) -> Path:
-    """Mean mAP on ``dataset`` of every group at each evaluation, with a
-    shaded band from the minimum to the maximum over the group's seeds."""
-    figure, axes = plt.subplots(figsize=(11, 5))
-    for index, group in enumerate(groups):
-        band = group.map_band(dataset)
-        if not band:
-            continue
-        epochs, means, lows, highs = zip(*band)
-        run = group.first
-        colour = plt.cm.tab20(index % 20)
-        axes.plot(epochs, means, marker="o", color=colour, linestyle="-" if run.init == "scratch" else "--",
-                  label=f"{run.method}, {run.backbone}, {run.init} (n={group.n})")
-        if group.n > 1:
-            axes.fill_between(epochs, lows, highs, color=colour, alpha=0.2, linewidth=0)
-    axes.set(xlabel="epoch", ylabel="mAP (%)", title=f"mAP on {dataset}: mean over seeds, band min–max")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return Path(path)
