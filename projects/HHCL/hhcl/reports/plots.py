@@ -13,7 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only bac
 
 from .seeds import SeedGroup  # noqa: E402
 
-PSEUDO_LABEL_PANELS = (("pairwise_precision", "pairwise precision"), ("ari", "ARI"), ("num_clusters", "clusters"))
+#: (record field, title, y scale); clusters on a log scale, as HCT starts from one per image.
+PSEUDO_LABEL_PANELS = (("pairwise_precision", "pairwise precision", "linear"), ("ari", "ARI", "linear"),
+                       ("num_clusters", "clusters", "log"))
 
 
 def _draw_band(axes: plt.Axes, index: int, group: SeedGroup, band: list[tuple[int, float, float, float]],
@@ -53,9 +55,9 @@ def plot_pseudo_labels(groups: list[SeedGroup], path: str | Path) -> Path:
     update, mean over each group's seeds with the min–max band (no quality
     line for runs whose train images have no true identities)."""
     figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
-    for ax, (key, title) in zip(axes, PSEUDO_LABEL_PANELS):
+    for ax, (key, title, scale) in zip(axes, PSEUDO_LABEL_PANELS):
         for index, group in enumerate(groups):
             _draw_band(ax, index, group, group.pseudo_label_band(key))
-        ax.set(xlabel="epoch", title=f"{title} (mean over seeds, band min–max)")
+        ax.set(xlabel="epoch", title=f"{title} (mean over seeds, band min–max)", yscale=scale)
         ax.grid(alpha=0.3)
     return _save(figure, axes[-1], path)
