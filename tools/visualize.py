@@ -2,9 +2,9 @@
 """Ranked lists of a trained model: for some queries, the top-k gallery
 images, framed green (same person) or red (another one).
 
-    python tools/visualize.py --config-file configs/HHCL/synth.yml \\
-        MODEL.WEIGHTS logs/synth/hhcl_SmallCNN/model_final.pth [--num-queries 8] [--top-k 10] \\
-        [--dataset SyntheticTarget] [--output logs/ranked_lists.png]
+    python tools/visualize.py --config-file configs/HHCL/synth.yml [--num-queries 8] [--top-k 10] \\
+        [--dataset SyntheticTarget] [--output logs/ranked_lists.png] \\
+        MODEL.WEIGHTS logs/synth/hhcl_SmallCNN/model_final.pth
 
 The gallery images the evaluation leaves out are left out (the test set's
 protocol, TEST.PROTOCOL: the query's identity seen by its camera, or on a

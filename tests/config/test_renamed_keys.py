@@ -61,6 +61,16 @@ def test_old_keys_on_the_command_line():
         merge_config_list(cfg, ["SEED"])
 
 
+def test_a_tool_option_after_the_overrides_is_named_with_the_fix():
+    with pytest.raises(ValueError, match="--output comes after the config overrides .*put the tool's options"):
+        merge_config_list(fresh_cfg(), ["MODEL.WEIGHTS", "w.pth", "--output", "x.png"])
+    with pytest.raises(ValueError, match="--top-k comes after"):
+        merge_config_list(fresh_cfg(), ["MODEL.WEIGHTS", "--top-k", "5"])      # odd: in a value's place
+    cfg = fresh_cfg()
+    merge_config_list(cfg, ["MODEL.HEADS.NUM_CLASSES", "-1"])                   # a negative value is a value
+    assert cfg.MODEL.HEADS.NUM_CLASSES == -1
+
+
 def test_upgrade_a_dumped_config():
     old = {"HHCL": {"MEMORY": {"MODE": "mean"}, "PSEUDO": {"METHOD": "agglomerative"}},
            "MODEL": {"META_ARCHITECTURE": "HHCL"}}

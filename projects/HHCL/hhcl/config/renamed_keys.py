@@ -85,7 +85,17 @@ def merge_config_file(cfg: CfgNode, path: str) -> None:
 
 
 def merge_config_list(cfg: CfgNode, options: list[str]) -> None:
-    """``cfg.merge_from_list(options)`` (KEY VALUE pairs), accepting renamed keys."""
+    """``cfg.merge_from_list(options)`` (KEY VALUE pairs), accepting renamed keys.
+
+    A tool's ``--option`` among them (argparse reads everything from the
+    first KEY on as overrides) is named with the fix, before yacs would call
+    it a non-existent key."""
+    flags = [item for index, item in enumerate(options)
+             if item.startswith("--") or (index % 2 == 0 and item.startswith("-"))]   # a value may be -1
+    if flags:
+        raise ValueError(f"{flags[0]} comes after the config overrides ({options[0]} …), where every item is read "
+                         f"as KEY VALUE: put the tool's options (--config-file, --output, …) before the first "
+                         f"KEY, e.g. '... {flags[0]} VALUE {options[0]} VALUE'")
     if len(options) % 2:
         raise ValueError(f"Overrides must be KEY VALUE pairs, got an odd number of items: {options}")
     pairs = _upgrade_pairs(dict(zip(options[0::2], options[1::2])), source="the command-line overrides")
