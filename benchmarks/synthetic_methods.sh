@@ -2,7 +2,7 @@
 # Every method of the plugin on the synthetic target set, from scratch and
 # from the stock baseline trained on the synthetic source set, plus the
 # supervised upper bounds; then one comparison table and plots
-# (docs/RESULTS.md quotes them). About 40 minutes per seed on a 2-core CPU.
+# (docs/RESULTS.md quotes them). About an hour per seed on a 2-core CPU.
 #
 #   bash benchmarks/synthetic_methods.sh [OUTPUT=logs/methods] [SEEDS=1]
 #   SEEDS=3 bash benchmarks/synthetic_methods.sh logs/methods
