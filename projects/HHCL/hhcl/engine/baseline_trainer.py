@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_test_loader, build_reid_train_loader
@@ -11,6 +12,7 @@ from fastreid.data.common import CommDataset
 from fastreid.data.transforms import build_transforms
 from fastreid.engine import DefaultTrainer, hooks
 from fastreid.utils import comm
+from fastreid.utils.env import seed_all_rng
 from fastreid.utils.events import EventStorage
 
 from ..data import TestSplit, build_train_transforms, identities_known, load_test_split, load_train_items
@@ -39,9 +41,16 @@ class BaselineTrainer(DefaultTrainer):
 
     Each test set is scored under the protocol ``TEST.PROTOCOL`` gives it
     (docs/DESIGN.md, "Your own data"); that it can be (some query has a true
-    match) is checked when the trainer is built, before the first epoch."""
+    match) is checked when the trainer is built, before the first epoch.
+
+    ``SEED`` ≥ 0 seeds every random stream of the run (initialisation,
+    sampler, augmentation), so two runs of one config train the same model;
+    -1 draws a seed, kept in ``seed``."""
 
     def __init__(self, cfg: CfgNode):
+        # FastReID's default_setup seeds with a random seed before this
+        self.seed = cfg.SEED if cfg.SEED >= 0 else int(np.random.randint(2**31))
+        seed_all_rng(self.seed)
         for dataset_name in cfg.DATASETS.TESTS:  # fail now, before the model and loaders are built
             self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
         super().__init__(cfg)
@@ -89,7 +98,12 @@ class BaselineTrainer(DefaultTrainer):
 
     @classmethod
     def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
-        """FastReID's model, with BatchNorm over chunks when ``MODEL.BN_CHUNK_SIZE`` > 0."""
+        """FastReID's model, with BatchNorm over chunks when ``MODEL.BN_CHUNK_SIZE``
+        > 0; with ``SEED`` ≥ 0 its random initialisation is seeded, so
+        ``--eval-only`` without weights evaluates exactly the model a training
+        run starts from."""
+        if cfg.SEED >= 0:
+            seed_all_rng(cfg.SEED)
         model = super().build_model(cfg)
         if cfg.MODEL.BN_CHUNK_SIZE:
             layers = split_batch_norm_(model, cfg.MODEL.BN_CHUNK_SIZE)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-import numpy as np
-import torch
 from fastreid.config import CfgNode
 from fastreid.data import build_reid_train_loader
 from fastreid.data.common import CommDataset
 from fastreid.data.samplers import TrainingSampler
-from fastreid.utils.env import seed_all_rng
 from torch.utils.data import DataLoader
 
 from ..data import build_pseudo_label_loader, build_train_transforms, identities_known, load_train_items
@@ -36,19 +33,8 @@ class PseudoLabelTrainer(BaselineTrainer):
     """
 
     def __init__(self, cfg: CfgNode):
-        self.seed = cfg.SEED if cfg.SEED >= 0 else int(np.random.randint(2**31))
-        seed_all_rng(self.seed)
         self.train_items = load_train_items(cfg)
         super().__init__(cfg)
-
-    @classmethod
-    def build_model(cls, cfg: CfgNode) -> torch.nn.Module:
-        """FastReID's model; with ``SEED`` ≥ 0 its random initialisation
-        is seeded, so ``--eval-only`` without weights evaluates exactly the
-        model a training run starts from."""
-        if cfg.SEED >= 0:
-            seed_all_rng(cfg.SEED)
-        return super().build_model(cfg)
 
     @classmethod
     def build_lr_scheduler(cls, cfg: CfgNode, optimizer, iters_per_epoch: int):
