@@ -51,6 +51,8 @@ class BaselineTrainer(DefaultTrainer):
         # FastReID's default_setup seeds with a random seed before this
         self.seed = cfg.SEED if cfg.SEED >= 0 else int(np.random.randint(2**31))
         seed_all_rng(self.seed)
+        source = "SEED" if cfg.SEED >= 0 else "drawn: SEED is -1"
+        logger.info(f"Every random stream seeded with {self.seed} ({source}), in place of FastReID's generated seed")
         for dataset_name in cfg.DATASETS.TESTS:  # fail now, before the model and loaders are built
             self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
         super().__init__(cfg)
