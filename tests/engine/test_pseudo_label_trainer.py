@@ -14,7 +14,7 @@ from fastreid.config import get_cfg
 from fastreid.engine.train_loop import HookBase
 
 from hhcl import add_hhcl_config
-from hhcl.engine import PseudoLabelTrainer, pseudo_label_trainer
+from hhcl.engine import PseudoLabelTrainer, baseline_trainer
 
 from ..helpers import REPO, TINY_RUN
 
@@ -157,7 +157,7 @@ def assert_same_trajectory(run_a, run_b):
 
 def permute_train_identities(monkeypatch):
     """Make the trainer see the train set with its true identities permuted."""
-    load = pseudo_label_trainer.load_train_items
+    load = baseline_trainer.load_train_items
 
     def permuted_identities(cfg):
         items = load(cfg)
@@ -165,7 +165,7 @@ def permute_train_identities(monkeypatch):
         shuffled = dict(zip(ids, np.random.default_rng(0).permutation(ids)))
         return [(path, shuffled[pid], camera) for path, pid, camera in items]
 
-    monkeypatch.setattr(pseudo_label_trainer, "load_train_items", permuted_identities)
+    monkeypatch.setattr(baseline_trainer, "load_train_items", permuted_identities)
 
 
 def test_hct_merges_a_fixed_share_per_stage_and_never_sees_ground_truth(run, monkeypatch, tmp_path):

@@ -29,6 +29,7 @@ BASELINE_RUN = [
     "DATASETS.SYNTH_TARGET.IMAGES_PER_CAMERA", "2",
     "SOLVER.IMS_PER_BATCH", "32", "SOLVER.MAX_EPOCH", "12", "SOLVER.STEPS", "[8, 11]",
     "SOLVER.WARMUP_ITERS", "20", "SOLVER.CHECKPOINT_PERIOD", "6", "TEST.EVAL_PERIOD", "12",
+    "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]", "INPUT.PADDING.SIZE", "3", "SEED", "0",
 ]
 
 
@@ -122,12 +123,15 @@ def test_missing_dataset_names_folder_and_variable(tmp_path):
     assert result.returncode != 0
     assert "DatasetNotFoundError" in result.stderr and "FASTREID_DATASETS" in result.stderr
     assert str(tmp_path / "empty") in result.stderr
+    # named before anything else is built: the synthetic test sets are not generated first
+    assert "Generating synthetic" not in result.stdout + result.stderr
 
 
-def test_two_cpu_processes_train_and_evaluate(tmp_path):
+def test_two_cpu_processes_train_and_evaluate(trained, tmp_path):
+    _, _, datasets = trained
     result = train_net("--config-file", CONFIG, "--num-gpus", "2", "--dist-url", "auto",
                        "OUTPUT_DIR", str(tmp_path / "out"), *BASELINE_RUN, "SOLVER.MAX_EPOCH", "1",
-                       "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", datasets=tmp_path / "datasets")
+                       "TEST.EVAL_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "1", datasets=datasets)
     assert result.returncode == 0, result.stderr[-5000:]
     assert any("World size: 2" in line for line in log_lines(result))
     assert result.stdout.count("Final metrics") == 1  # only rank 0 reports

@@ -3,7 +3,7 @@ from fastreid.config import get_cfg
 from fastreid.data.datasets import DATASET_REGISTRY
 
 from hhcl import add_hhcl_config
-from hhcl.data import SyntheticSource, SyntheticTarget
+from hhcl.data import SyntheticSource, SyntheticTarget, load_train_items
 from hhcl.data.synthetic import plan_images
 from hhcl.engine import BaselineTrainer
 
@@ -36,9 +36,12 @@ def test_config_options_reach_fastreid_loaders(datasets_root):
         "DATALOADER.NUM_WORKERS", "0", "SOLVER.IMS_PER_BATCH", "8", "DATALOADER.NUM_INSTANCE", "2",
         "INPUT.SIZE_TRAIN", "[64, 32]", "INPUT.SIZE_TEST", "[64, 32]", "MODEL.DEVICE", "cpu",
     ])
-    loader = BaselineTrainer.build_train_loader(cfg)
+    loader = BaselineTrainer.build_labelled_train_loader(cfg, load_train_items(cfg))
     assert loader.dataset.num_classes == 6
-    batch = next(iter(loader))
+    try:
+        batch = next(iter(loader))
+    finally:
+        loader.shutdown()  # its prefetch thread draws augmentations from the global RNGs
     assert batch["images"].shape == (8, 3, 64, 32)
     assert batch["images"].dtype == torch.float32
     test_loader, num_query = BaselineTrainer.build_test_loader(cfg, "SyntheticSource")

@@ -30,23 +30,24 @@ def _state(memory):
     return {k: v.clone() for k, v in memory.state_dict().items()}
 
 
-def _worker(rank, mode, init_file, out_dir):
+def _worker(rank, init_file, out_dir):
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=WORLD)
     try:
-        memory, steps = _setup(mode)
-        grads = []
-        for f, y in steps:
-            local = f[rank * LOCAL_BATCH:(rank + 1) * LOCAL_BATCH].clone().requires_grad_()
-            sum(memory(local, y[rank * LOCAL_BATCH:(rank + 1) * LOCAL_BATCH]).values()).backward()
-            grads.append(local.grad)
-        torch.save({"state": _state(memory), "grads": grads}, f"{out_dir}/{mode}_rank{rank}.pt")
+        for mode in MODES:
+            memory, steps = _setup(mode)
+            grads = []
+            for f, y in steps:
+                local = f[rank * LOCAL_BATCH:(rank + 1) * LOCAL_BATCH].clone().requires_grad_()
+                sum(memory(local, y[rank * LOCAL_BATCH:(rank + 1) * LOCAL_BATCH]).values()).backward()
+                grads.append(local.grad)
+            torch.save({"state": _state(memory), "grads": grads}, f"{out_dir}/{mode}_rank{rank}.pt")
     finally:
         dist.destroy_process_group()
 
 
 def test_ranks_agree_with_a_single_process(tmp_path):
+    mp.spawn(_worker, args=(str(tmp_path / "init"), str(tmp_path)), nprocs=WORLD)
     for mode in MODES:
-        mp.spawn(_worker, args=(mode, str(tmp_path / f"init_{mode}"), str(tmp_path)), nprocs=WORLD)
         memory, steps = _setup(mode)
         single_grads = []
         for f, y in steps:

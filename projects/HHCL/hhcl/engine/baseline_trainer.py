@@ -39,9 +39,11 @@ class BaselineTrainer(DefaultTrainer):
     is :class:`~hhcl.engine.writer_hook.EpochEndPeriodicWriter`, so every
     evaluation reaches metrics.json and TensorBoard.
 
-    Each test set is scored under the protocol ``TEST.PROTOCOL`` gives it
-    (docs/DESIGN.md, "Your own data"); that it can be (some query has a true
-    match) is checked when the trainer is built, before the first epoch.
+    The train items (``train_items``) are loaded first, so a missing train
+    dataset is named before anything else is built. Each test set is scored
+    under the protocol ``TEST.PROTOCOL`` gives it (docs/DESIGN.md,
+    "Your own data"); that it can be (some query has a true match) is checked
+    when the trainer is built, before the first epoch.
 
     ``SEED`` ≥ 0 seeds every random stream of the run (initialisation,
     sampler, augmentation), so two runs of one config train the same model;
@@ -53,6 +55,7 @@ class BaselineTrainer(DefaultTrainer):
         seed_all_rng(self.seed)
         source = "SEED" if cfg.SEED >= 0 else "drawn: SEED is -1"
         logger.info(f"Every random stream seeded with {self.seed} ({source}), in place of FastReID's generated seed")
+        self.train_items = load_train_items(cfg)
         for dataset_name in cfg.DATASETS.TESTS:  # fail now, before the model and loaders are built
             self.evaluation_protocol(cfg, load_test_split(cfg, dataset_name))
         super().__init__(cfg)
@@ -64,13 +67,17 @@ class BaselineTrainer(DefaultTrainer):
         if hasattr(loader, "iter"):
             loader.shutdown()
 
-    @classmethod
-    def build_train_loader(cls, cfg: CfgNode):
+    def build_train_loader(self, cfg: CfgNode):
+        """The labelled train loader over ``train_items``."""
+        return self.build_labelled_train_loader(cfg, self.train_items)
+
+    @staticmethod
+    def build_labelled_train_loader(cfg: CfgNode, items: list[tuple]):
         """FastReID's train loader (its sampler from ``DATALOADER.SAMPLER_TRAIN``)
-        over :func:`~hhcl.data.load_train_items`, which names an empty dataset
-        instead of letting the identity sampler wait forever. Supervised
-        training needs true identities: images without raise ``ValueError``."""
-        items = load_train_items(cfg)
+        over ``items`` from :func:`~hhcl.data.load_train_items` (which names an
+        empty dataset instead of letting the identity sampler wait forever).
+        Supervised training needs true identities: images without raise
+        ``ValueError``."""
         if not identities_known(items):
             raise ValueError(f"{cfg.MODEL.META_ARCHITECTURE} trains on identity labels, but the train images of "
                              f"{', '.join(cfg.DATASETS.NAMES)} have none (DATASETS.FOLDER.TRAIN_ID_FROM none): give "

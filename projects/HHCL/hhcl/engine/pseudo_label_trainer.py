@@ -11,7 +11,7 @@ from fastreid.data.common import CommDataset
 from fastreid.data.samplers import TrainingSampler
 from torch.utils.data import DataLoader
 
-from ..data import build_pseudo_label_loader, build_train_transforms, identities_known, load_train_items
+from ..data import build_pseudo_label_loader, build_train_transforms, identities_known
 from ..labelers import build_labeler, identity_labels
 from .baseline_trainer import BaselineTrainer
 from .checkpoint import MemoryCheckpointer
@@ -31,10 +31,6 @@ class PseudoLabelTrainer(BaselineTrainer):
     Until the first pseudo labels exist the train loader is a placeholder
     whose every label is 0: ground-truth ids never reach training.
     """
-
-    def __init__(self, cfg: CfgNode):
-        self.train_items = load_train_items(cfg)
-        super().__init__(cfg)
 
     @classmethod
     def build_lr_scheduler(cls, cfg: CfgNode, optimizer, iters_per_epoch: int):
