@@ -10,6 +10,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from hhcl.clustering.memory_estimate import StepMemoryError
+from hhcl.compat import end_process_groups
 from hhcl.labelers import AgglomerativeLabeler, GroundTruthLabeler, JaccardDBSCANLabeler, label_on_all_ranks
 
 from ..helpers import identities
@@ -62,7 +63,7 @@ def _worker(rank: int, init_file: str, out_dir: str) -> None:
             results["failure"] = (type(error).__name__, str(error))
         torch.save(results, f"{out_dir}/rank{rank}.pt")
     finally:
-        dist.destroy_process_group()
+        end_process_groups()
 
 
 def test_two_processes_give_the_single_process_labels(tmp_path):

@@ -11,12 +11,13 @@ installed FastReID version and applies every row's patches in row order
 from __future__ import annotations
 
 from .data import stop_background_loaders
+from .distributed import end_process_groups
 from .patching import MISSING, Patch, is_patched
 from .table import ROWS, Row
 from .version import FASTREID_VERSION, FastReIDVersionWarning, check_fastreid_version
 
 __all__ = ["FASTREID_VERSION", "MISSING", "ROWS", "FastReIDVersionWarning", "Patch", "Row", "apply",
-           "check_fastreid_version", "is_patched", "stop_background_loaders"]
+           "check_fastreid_version", "end_process_groups", "is_patched", "stop_background_loaders"]
 
 
 def apply() -> None:

@@ -3,6 +3,7 @@ and without torch's deprecated ``TypedStorage`` (see docs/COMPAT.md)."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 from typing import Any, Callable
 
@@ -24,8 +25,8 @@ class CpuAwareDDP(torch.nn.parallel.DistributedDataParallel):
 def distributed_worker(local_rank: int, main_func: Callable, world_size: int, num_gpus_per_machine: int,
                        machine_rank: int, dist_url: str, args: tuple) -> None:
     """FastReID's ``_distributed_worker``, which asserts CUDA, uses NCCL and
-    ``set_device``; without CUDA: gloo and no device. Ends the process group
-    when ``main_func`` returns. Module-level, so that the processes spawned by
+    ``set_device``; without CUDA: gloo and no device. Ends the process groups
+    when ``main_func`` returns (:func:`end_process_groups`). Module-level, so that the processes spawned by
     ``launch`` import it by name, which imports hhcl and so patches FastReID
     in each of them too."""
     from fastreid.utils import comm
@@ -47,7 +48,23 @@ def distributed_worker(local_rank: int, main_func: Callable, world_size: int, nu
     try:
         main_func(*args)
     finally:
-        dist.destroy_process_group()
+        end_process_groups()
+
+
+def end_process_groups() -> None:
+    """Destroy every process group and drop FastReID's own references to
+    them (``comm``'s cached gloo group and local group), so that each group is
+    freed, its worker threads joined, before the interpreter exits. A group
+    still referenced at exit keeps its threads, and one of them freeing its
+    last collective's tensors during finalisation aborts the process
+    (SIGABRT, "terminate called without an active exception") after the
+    work is done."""
+    from fastreid.utils import comm
+
+    dist.destroy_process_group()
+    comm._get_global_gloo_group.cache_clear()
+    comm._LOCAL_PROCESS_GROUP = None
+    gc.collect()  # groups held in reference cycles (a DDP model in a trainer)
 
 
 def worker_without_cuda(original: Callable) -> Callable:

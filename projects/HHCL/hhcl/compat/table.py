@@ -86,8 +86,8 @@ ROWS: tuple[Row, ...] = (
         _TESTS + "test_row9_checkpoint_with_numpy_needs_explicit_trust",
         override="hhcl.engine.checkpoint.AtomicCheckpointer._load_file"),
     Row(10, "launch's worker asserts CUDA and uses NCCL; DefaultTrainer's DDP passes device_ids for a CPU model",
-        "without CUDA: gloo, no set_device, the process group ended on return; a DDP that drops device_ids "
-        "for CPU modules",
+        "without CUDA: gloo, no set_device; every process group ended and freed on return "
+        "(end_process_groups); a DDP that drops device_ids for CPU modules",
         _TESTS + "test_row10_launch_two_cpu_processes",
         (Patch("fastreid.engine.launch", "_distributed_worker", distributed.worker_without_cuda),
          Patch("fastreid.engine.defaults", "DistributedDataParallel", distributed.ddp_without_device_ids_on_cpu))),
