@@ -6,6 +6,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
 
+from hhcl.compat import end_process_groups
 from hhcl.modeling import build_memory
 
 MODES = ("mean", "hard", "hybrid", "hard_mean")
@@ -42,7 +43,7 @@ def _worker(rank, init_file, out_dir):
                 grads.append(local.grad)
             torch.save({"state": _state(memory), "grads": grads}, f"{out_dir}/{mode}_rank{rank}.pt")
     finally:
-        dist.destroy_process_group()
+        end_process_groups()
 
 
 def test_ranks_agree_with_a_single_process(tmp_path):

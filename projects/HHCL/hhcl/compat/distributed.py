@@ -26,9 +26,9 @@ def distributed_worker(local_rank: int, main_func: Callable, world_size: int, nu
                        machine_rank: int, dist_url: str, args: tuple) -> None:
     """FastReID's ``_distributed_worker``, which asserts CUDA, uses NCCL and
     ``set_device``; without CUDA: gloo and no device. Ends the process groups
-    when ``main_func`` returns (:func:`end_process_groups`). Module-level, so that the processes spawned by
-    ``launch`` import it by name, which imports hhcl and so patches FastReID
-    in each of them too."""
+    when ``main_func`` returns (:func:`end_process_groups`). Module-level, so
+    that the processes spawned by ``launch`` import it by name, which imports
+    hhcl and so patches FastReID in each of them too."""
     from fastreid.utils import comm
 
     use_cuda = torch.cuda.is_available()

@@ -67,12 +67,12 @@ class BaselineTrainer(DefaultTrainer):
         if hasattr(loader, "iter"):
             loader.shutdown()
 
-    def build_train_loader(self, cfg: CfgNode):
+    def build_train_loader(self, cfg: CfgNode) -> torch.utils.data.DataLoader:
         """The labelled train loader over ``train_items``."""
         return self.build_labelled_train_loader(cfg, self.train_items)
 
     @staticmethod
-    def build_labelled_train_loader(cfg: CfgNode, items: list[tuple]):
+    def build_labelled_train_loader(cfg: CfgNode, items: list[tuple]) -> torch.utils.data.DataLoader:
         """FastReID's train loader (its sampler from ``DATALOADER.SAMPLER_TRAIN``)
         over ``items`` from :func:`~hhcl.data.load_train_items` (which names an
         empty dataset instead of letting the identity sampler wait forever).
